@@ -1,0 +1,203 @@
+"""Pieces shared by the metrics: seeding, sampling codes, discretisation, information."""
+
+import numpy as np
+import sklearn.metrics
+from sklearn.base import clone
+from joblib import Parallel, delayed
+
+DEFAULT_BATCH_SIZE = 256
+
+
+def as_rng(random_state):
+    """An int seed or a `numpy.random.Generator` -> a `numpy.random.Generator`."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return np.random.default_rng(int(random_state))
+    raise TypeError(
+        f"random_state must be an int seed or a numpy.random.Generator, got {type(random_state).__name__}"
+    )
+
+
+def draw_seed(rng):
+    """An int seed for a scikit-learn model, drawn from `rng`."""
+    return int(rng.integers(2**31 - 1))
+
+
+# --- Representations -------------------------------------------------------------
+
+
+def _split_output(output):
+    """A representation function's output -> (mean [N, D], logvar [N, D] or None)."""
+    if isinstance(output, (tuple, list)):
+        if len(output) != 2:
+            raise ValueError(
+                f"a representation function returns codes [N, D] or a (mean, logvar) pair, got a "
+                f"sequence of {len(output)} arrays"
+            )
+        mean, logvar = (np.asarray(a, dtype=np.float64) for a in output)
+        return mean, logvar
+    return np.asarray(output, dtype=np.float64), None
+
+
+def encode(data, representation_fn, factors, batch_size=DEFAULT_BATCH_SIZE, posterior=False):
+    """Renders `factors` [..., F] with `data` and encodes them in batches.
+
+    Args:
+      data: a `GroundTruthData`.
+      representation_fn: images float32 [N, H, W, C] -> codes [N, D], or a
+        (mean, logvar) pair for a Gaussian posterior (see `representation_function`).
+      factors: int array [..., F]; leading axes are kept in the result.
+      batch_size: images rendered and encoded at once.
+      posterior: return (mean, logvar) instead of codes; needs a representation
+        function that returns the pair.
+
+    Returns:
+      codes [..., D] (the mean when the function returns a pair), or (mean, logvar).
+    """
+    factors = np.asarray(factors)
+    lead, flat = factors.shape[:-1], factors.reshape(-1, factors.shape[-1])
+    means, logvars = [], []
+    for start in range(0, len(flat), batch_size):
+        mean, logvar = _split_output(representation_fn(data.observations(flat[start : start + batch_size])))
+        if posterior and logvar is None:
+            raise ValueError(
+                "this metric needs posterior variances: the representation function must return "
+                "(mean, logvar), e.g. representation_function(model, mode='posterior'); it returned "
+                "a single array"
+            )
+        means.append(mean)
+        logvars.append(logvar)
+    mean = np.concatenate(means).reshape(lead + (-1,))
+    if not posterior:
+        return mean
+    return mean, np.concatenate(logvars).reshape(lead + (-1,))
+
+
+def sample_codes(data, representation_fn, num_points, rng, batch_size=DEFAULT_BATCH_SIZE, posterior=False):
+    """Draws `num_points` factor vectors and encodes their images.
+
+    Returns:
+      (codes [N, D], factors [N, F]), or ((mean, logvar), factors) when `posterior`.
+    """
+    factors = data.sample_factors(num_points, rng)
+    return encode(data, representation_fn, factors, batch_size, posterior), factors
+
+
+def sample_train_test(data, representation_fn, num_train, num_test, rng, batch_size=DEFAULT_BATCH_SIZE):
+    """Independent train and test draws: (codes_train, factors_train, codes_test, factors_test)."""
+    codes, factors = sample_codes(data, representation_fn, num_train + num_test, rng, batch_size)
+    return codes[:num_train], factors[:num_train], codes[num_train:], factors[num_train:]
+
+
+def sample_fixed_factor_batches(data, num_batches, batch_size, rng):
+    """Factor batches [M, B, F] and the index [M] of a factor shared by each batch.
+
+    In batch m, factor `fixed[m]` takes the value of the batch's first element
+    (Kim & Mnih, 2018).
+    """
+    factors = data.sample_factors(num_batches * batch_size, rng).reshape(num_batches, batch_size, -1)
+    fixed = rng.integers(data.num_factors, size=num_batches)
+    rows = np.arange(num_batches)
+    factors[rows, :, fixed] = factors[rows, 0, fixed][:, None]
+    return factors, fixed
+
+
+def sample_pair_batches(data, num_batches, batch_size, rng):
+    """Two factor batches [M, 2, B, F] that agree pairwise on factor `fixed[m]`.
+
+    The sampling of the BetaVAE score (Higgins et al., 2017).
+    """
+    factors = data.sample_factors(num_batches * 2 * batch_size, rng).reshape(num_batches, 2, batch_size, -1)
+    fixed = rng.integers(data.num_factors, size=num_batches)
+    rows = np.arange(num_batches)
+    factors[rows, 1, :, fixed] = factors[rows, 0, :, fixed]
+    return factors, fixed
+
+
+# --- Discretisation and information ----------------------------------------------
+
+
+def check_codes_factors(codes, factors):
+    """Returns codes [N, D] and factors [N, F] as arrays; raises on mismatched shapes."""
+    codes, factors = np.asarray(codes), np.asarray(factors)
+    if codes.ndim != 2 or factors.ndim != 2 or len(codes) != len(factors):
+        raise ValueError(
+            f"expected codes [N, D] and factors [N, F] with the same N, got {codes.shape} and {factors.shape}"
+        )
+    return codes, factors
+
+
+def histogram_discretize(values, num_bins=20):
+    """Bins each column of `values` [N, D] into `num_bins` equal-width bins -> ints in 1..num_bins.
+
+    As disentanglement_lib: edges from `np.histogram`, labels from `np.digitize`.
+    """
+    values = np.asarray(values)
+    out = np.empty(values.shape, dtype=np.int64)
+    for j in range(values.shape[1]):
+        edges = np.histogram(values[:, j], num_bins)[1][:-1]
+        out[:, j] = np.digitize(values[:, j], edges)
+    return out
+
+
+def discrete_mutual_info(a, b):
+    """Mutual information (nats) of every column of `a` [N, D] with every column of `b` [N, F] -> [D, F]."""
+    a, b = np.asarray(a), np.asarray(b)
+    return np.array(
+        [[sklearn.metrics.mutual_info_score(b[:, j], a[:, i]) for j in range(b.shape[1])] for i in range(a.shape[1])]
+    ).reshape(a.shape[1], b.shape[1])
+
+
+def discrete_entropy(a):
+    """Entropy (nats) of each column of `a` [N, F] -> [F]."""
+    a = np.asarray(a)
+    return np.array([sklearn.metrics.mutual_info_score(a[:, j], a[:, j]) for j in range(a.shape[1])])
+
+
+def check_entropy(entropy, metric):
+    """Returns `entropy` [F]; raises when a factor is constant in the sample (entropy 0)."""
+    constant = np.flatnonzero(entropy <= 0)
+    if constant.size:
+        raise ValueError(
+            f"{metric} normalises by factor entropies, but factors {constant.tolist()} take a single "
+            "value in the sample; drop them or sample more points"
+        )
+    return entropy
+
+
+def standardize(train, test=None):
+    """Scales columns to zero mean and unit variance using the statistics of `train`."""
+    mean, std = train.mean(axis=0), train.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    if test is None:
+        return (train - mean) / std
+    return (train - mean) / std, (test - mean) / std
+
+
+# --- Per-factor predictors -------------------------------------------------------
+
+
+def _fit_one(estimator, x_train, y_train, x_test, y_test):
+    model = clone(estimator).fit(x_train, y_train)
+    importances = getattr(model, "feature_importances_", None)
+    return (
+        float(np.mean(model.predict(x_train) == y_train)),
+        float(np.mean(model.predict(x_test) == y_test)),
+        None if importances is None else np.abs(importances),
+    )
+
+
+def fit_per_factor(estimator, x_train, y_train, x_test, y_test, n_jobs=None):
+    """Fits a clone of `estimator` per factor, in parallel (joblib), to predict it from the codes.
+
+    Returns:
+      train accuracies [F], test accuracies [F], and the absolute feature
+      importances [D, F] (None when the estimator has none).
+    """
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_one)(estimator, x_train, y_train[:, j], x_test, y_test[:, j]) for j in range(y_train.shape[1])
+    )
+    train_acc, test_acc, importances = zip(*results)
+    importances = None if importances[0] is None else np.stack(importances, axis=1)
+    return np.array(train_acc), np.array(test_acc), importances
