@@ -6,11 +6,15 @@ that samples from a `GroundTruthData`. `get(name)` returns a wrapper by its
 stable name.
 """
 
+from kvae.metrics.beta_vae import beta_vae, compute_beta_vae
+from kvae.metrics.factor_vae import compute_factor_vae, factor_vae
 from kvae.metrics.mig import compute_mig, mig
 from kvae.metrics.representation import representation_function
 
 METRICS = {
     "mig": compute_mig,
+    "beta_vae": compute_beta_vae,
+    "factor_vae": compute_factor_vae,
 }
 
 

@@ -36,9 +36,9 @@ def compute_mig(
     num_train=10000,
     num_bins=20,
     continuous_factors=False,
-    batch_size=utils.DEFAULT_BATCH_SIZE,
+    encode_batch_size=utils.DEFAULT_BATCH_SIZE,
 ):
     """MIG of `representation_fn` on `num_train` points drawn from `data` (study defaults)."""
     rng = utils.as_rng(random_state)
-    codes, factors = utils.sample_codes(data, representation_fn, num_train, rng, batch_size)
+    codes, factors = utils.sample_codes(data, representation_fn, num_train, rng, encode_batch_size)
     return mig(codes, factors, num_bins, continuous_factors)

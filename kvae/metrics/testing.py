@@ -77,6 +77,13 @@ def random_rotation(dim, seed=0):
     return q * np.sign(np.diag(r))
 
 
+def hadamard_rotation(dim):
+    """The orthogonal Hadamard matrix / sqrt(dim) (dim a power of 2): every latent mixes every factor equally."""
+    import scipy.linalg
+
+    return scipy.linalg.hadamard(dim) / np.sqrt(dim)
+
+
 def factor_grid(factor_sizes, repeats=1):
     """Every factor combination `repeats` times, int64 [repeats * prod(sizes), F].
 
