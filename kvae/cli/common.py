@@ -1,0 +1,32 @@
+"""Shared pieces of the absl command-line apps: gin flags and one-line errors."""
+
+import sys
+
+import gin
+from absl import flags
+
+
+def define_gin_flags():
+    flags.DEFINE_multi_string("gin_config", [], "Gin config files, applied in order.")
+    flags.DEFINE_multi_string("gin_bindings", [], "Gin bindings applied after the files, e.g. 'BetaVAE.beta = 4'.")
+
+
+def parse_gin(config_files, bindings):
+    """Parses gin files and bindings; an unknown configurable or parameter is a ValueError."""
+    import os
+
+    import kvae.config  # noqa: F401  (registers the configurables)
+
+    for path in config_files:  # lets `include 'defaults.gin'` resolve beside a config or one level up
+        directory = os.path.dirname(os.path.abspath(path))
+        for search_path in (directory, os.path.dirname(directory)):
+            if search_path not in gin.config._LOCATION_PREFIXES:
+                gin.add_config_file_search_path(search_path)
+    gin.parse_config_files_and_bindings(config_files, bindings, finalize_config=False)
+
+
+def fail(program, error):
+    """Prints `program: error: <first line of error>` to stderr and exits with status 1."""
+    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    print(f"{program}: error: {message}", file=sys.stderr)
+    sys.exit(1)

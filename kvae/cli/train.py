@@ -1,0 +1,52 @@
+"""kvae-train: train a frame from gin configs into a run directory.
+
+    kvae-train --gin_config=gin_configs/quickstart.gin --model_dir=runs/quickstart
+    kvae-train --gin_config=gin_configs/models/beta_vae.gin \
+        --gin_config=gin_configs/datasets/xysquares.gin \
+        --gin_bindings="BetaVAE.beta = 4" --model_dir=runs/bvae
+
+Running it again on an unfinished run directory resumes from its newest
+checkpoint; a finished run is refused unless --overwrite.
+"""
+
+import os
+
+from absl import app, flags
+
+from kvae.cli import common
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("model_dir", None, "The run directory (created, or resumed when unfinished).")
+flags.DEFINE_bool("overwrite", False, "Replace a finished run in --model_dir.")
+common.define_gin_flags()
+
+
+def main(argv):
+    if len(argv) > 1:
+        common.fail("kvae-train", f"unexpected arguments {argv[1:]}; expected only --flags")
+    if not FLAGS.model_dir:
+        common.fail("kvae-train", "--model_dir is required: the run directory to write")
+    try:
+        common.parse_gin(FLAGS.gin_config, FLAGS.gin_bindings)
+        from kvae import training
+
+        result = training.train(FLAGS.model_dir, overwrite=FLAGS.overwrite)
+    except (ValueError, OSError) as error:
+        common.fail("kvae-train", error)
+    run = result["run"]
+    print()
+    print(f"Run directory:  {run.root}")
+    print(f"Results:        {run.train_results}")
+    for name, evaluation in result["eval"].items():
+        print(f"Evaluation:     {run.eval_results(name)}")
+        print(f"  {name}: {evaluation['values'].get(name, evaluation['values'])}")
+    print(f"Images:         {run.images}{os.sep}")
+    print(f"TensorBoard:    tensorboard --logdir {run.tensorboard}")
+
+
+def run():
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()

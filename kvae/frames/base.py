@@ -1,0 +1,193 @@
+"""The VAE frame: the shared training step every other frame builds on."""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from kvae import losses
+
+
+@keras.saving.register_keras_serializable(package="kvae")
+class VectorMean(keras.metrics.Metric):
+    """Running mean of a vector-valued quantity (e.g. the KL of each latent)."""
+
+    def __init__(self, size, name="vector_mean", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.size = int(size)
+        self.total = self.add_variable(shape=(self.size,), initializer="zeros", name="total")
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def update_state(self, values):
+        self.total.assign_add(ops.cast(values, self.total.dtype))
+        self.count.assign_add(ops.cast(1, self.count.dtype))
+
+    def result(self):
+        return ops.divide_no_nan(self.total, self.count)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
+
+
+@keras.saving.register_keras_serializable(package="kvae")
+class VAE(keras.Model):
+    """Variational autoencoder (Kingma & Welling 2014) with a pluggable regulariser.
+
+    The loss is `reconstruction + regularizer`, where the reconstruction is the
+    per-example reconstruction loss averaged over the batch and the regulariser
+    is the frame's hook (`kl` here). Every term is tracked with
+    `keras.metrics.Mean` and returned in the logs: loss, reconstruction, kl,
+    regularizer, elbo, and the names a frame lists in `tracked_terms`. The KL
+    of each latent is tracked in `kl_per_latent` (for active units).
+
+    Frames override one hook:
+    - `regularizer(kl, z_mean, z_logvar, z_sampled)` returning a scalar, or a
+      dict with key "regularizer" plus the frame's own terms;
+    - `reconstruction_term(x, z)` where the reconstruction is not a single
+      decode (Grouped-VAE);
+    - `train_step` only when a second optimizer or paired inputs are needed.
+
+    Args:
+        encoder: layer mapping images to `(mean, logvar)`, with a `latent_dim`.
+        decoder: layer mapping codes to logits of the images.
+        reconstruction_loss: a name understood by `kvae.losses.get`.
+        seed: integer seed of the sampling of codes.
+    """
+
+    tracked_terms = ()
+
+    def __init__(self, encoder, decoder, reconstruction_loss="bernoulli", seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.latent_dim = int(encoder.latent_dim)
+        self.reconstruction_loss = losses.get(reconstruction_loss)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self._track_variable(self.seed_generator.state)  # saved with the weights, so a resume continues the draws
+        names = ("loss", "reconstruction", "kl", "regularizer", "elbo") + tuple(self.tracked_terms)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.kl_per_latent = VectorMean(self.latent_dim, name="kl_per_latent")
+
+    # Model structure ---------------------------------------------------------
+
+    def build(self, input_shape):
+        if not self.encoder.built:
+            self.encoder.build(input_shape)
+        if not self.decoder.built:
+            self.decoder.build((None, self.latent_dim))
+
+    def encode(self, x, training=False):
+        """Images -> posterior `(mean, logvar)`, each [N, latent_dim]."""
+        return self.encoder(x, training=training)
+
+    def decode(self, z, training=False):
+        """Codes [N, latent_dim] -> logits of the images."""
+        return self.decoder(z, training=training)
+
+    def reparameterize(self, z_mean, z_logvar):
+        """Draws z ~ N(mean, exp(logvar)) with the model's seed generator."""
+        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        return z_mean + ops.exp(0.5 * z_logvar) * eps
+
+    def call(self, x, training=False):
+        """Reconstruction of `x` from its posterior mean, in data space."""
+        z_mean, _ = self.encode(x, training=training)
+        return self.reconstruction_loss.activation(self.decode(z_mean, training=training))
+
+    def reconstruct(self, x):
+        """Reconstruction of `x` from its posterior mean, in data space."""
+        return self(x, training=False)
+
+    def sample(self, n):
+        """Decodes `n` codes drawn from the N(0, I) prior into images."""
+        z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+        return self.reconstruction_loss.activation(self.decode(z))
+
+    # Loss --------------------------------------------------------------------
+
+    def reconstruction_term(self, x, z, training=False):
+        """Batch mean of the per-example reconstruction loss of `x` from codes `z`."""
+        return ops.mean(self.reconstruction_loss(x, self.decode(z, training=training)))
+
+    def regularizer(self, kl, z_mean, z_logvar, z_sampled):
+        """The frame's regulariser; the plain VAE's is the KL to the prior."""
+        return kl
+
+    def compute_terms(self, x, training=False):
+        """Every term of the objective on a batch, as a dict of scalars."""
+        z_mean, z_logvar = self.encode(x, training=training)
+        z = self.reparameterize(z_mean, z_logvar)
+        reconstruction = self.reconstruction_term(x, z, training=training)
+        kl_per_latent = ops.mean(losses.gaussian_kl(z_mean, z_logvar), axis=0)
+        kl = ops.sum(kl_per_latent)
+        terms = self.regularizer(kl, z_mean, z_logvar, z)
+        if not isinstance(terms, dict):
+            terms = {"regularizer": terms}
+        loss = reconstruction + terms["regularizer"]
+        if self.losses:
+            loss = loss + ops.sum(self.losses)
+        return {
+            "loss": loss,
+            "reconstruction": reconstruction,
+            "kl": kl,
+            "elbo": -(reconstruction + kl),
+            "kl_per_latent": kl_per_latent,
+            **terms,
+        }
+
+    # Steps -------------------------------------------------------------------
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values()) + [self.kl_per_latent]
+
+    def update_trackers(self, terms):
+        """Updates the trackers from `compute_terms` output; returns the logs."""
+        unknown = set(terms) - set(self.trackers) - {"kl_per_latent"}
+        if unknown:
+            raise ValueError(
+                f"{type(self).__name__} returned terms {sorted(unknown)} that are not in its "
+                f"tracked_terms {tuple(self.tracked_terms)}"
+            )
+        self.kl_per_latent.update_state(terms["kl_per_latent"])
+        for name, value in terms.items():
+            if name in self.trackers:
+                self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def apply_gradients(self, tape, loss, variables, optimizer=None):
+        """Applies the gradient of `loss` to `variables`, skipping unused ones."""
+        optimizer = optimizer or self.optimizer
+        if not optimizer.built:  # on every variable, also those a frame leaves without gradient
+            optimizer.build(variables)
+        grads = tape.gradient(loss, variables)
+        optimizer.apply_gradients([(g, v) for g, v in zip(grads, variables) if g is not None])
+
+    def train_step(self, data):
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            terms = self.compute_terms(x, training=True)
+        self.apply_gradients(tape, terms["loss"], self.trainable_variables)
+        return self.update_trackers(terms)
+
+    def test_step(self, data):
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self.update_trackers(self.compute_terms(x, training=False))
+
+    # Serialisation -----------------------------------------------------------
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            "reconstruction_loss": self.reconstruction_loss.name,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
+        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
+        return cls(**config)

@@ -1,0 +1,24 @@
+"""beta-VAE (Higgins et al. 2017)."""
+
+import keras
+
+from kvae.frames.base import VAE
+
+
+@keras.saving.register_keras_serializable(package="kvae")
+class BetaVAE(VAE):
+    """beta-VAE: `reconstruction + beta * KL` (Higgins et al. 2017).
+
+    Args:
+        beta: weight of the KL term; 1 is the plain VAE.
+    """
+
+    def __init__(self, encoder, decoder, beta=1.0, **kwargs):
+        super().__init__(encoder, decoder, **kwargs)
+        self.beta = float(beta)
+
+    def regularizer(self, kl, z_mean, z_logvar, z_sampled):
+        return self.beta * kl
+
+    def get_config(self):
+        return {**super().get_config(), "beta": self.beta}

@@ -1,0 +1,83 @@
+"""Fully connected encoder and decoder of Locatello et al. 2019 and Halevi."""
+
+import math
+
+import keras
+from keras import layers
+
+from kvae.nets.conv import check_image_shape
+
+
+@keras.saving.register_keras_serializable(package="kvae")
+class FCEncoder(keras.layers.Layer):
+    """Flatten -> dense 1200-1200 (ReLU) -> mean and log-variance.
+
+    Args:
+        latent_dim: number of latent dimensions.
+        image_shape: expected (height, width, channels) of the input.
+    """
+
+    def __init__(self, latent_dim=10, image_shape=(64, 64, 1), **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = int(latent_dim)
+        self.image_shape = tuple(int(s) for s in image_shape)
+        self.flatten = layers.Flatten()
+        self.hidden = [layers.Dense(1200, activation="relu", name=f"dense{i}") for i in range(2)]
+        self.mean = layers.Dense(self.latent_dim, name="mean")
+        self.logvar = layers.Dense(self.latent_dim, name="logvar")
+
+    def build(self, input_shape):
+        check_image_shape("FCEncoder", self.image_shape, input_shape)
+        shape = (None, math.prod(self.image_shape))
+        for dense in self.hidden:
+            dense.build(shape)
+            shape = (None, 1200)
+        self.mean.build(shape)
+        self.logvar.build(shape)
+
+    def call(self, x):
+        h = self.flatten(x)
+        for dense in self.hidden:
+            h = dense(h)
+        return self.mean(h), self.logvar(h)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.latent_dim), (input_shape[0], self.latent_dim)
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim, "image_shape": self.image_shape}
+
+
+@keras.saving.register_keras_serializable(package="kvae")
+class FCDecoder(keras.layers.Layer):
+    """Dense 1200-1200-1200 (tanh) -> dense H*W*C logits, reshaped to the image.
+
+    Args:
+        image_shape: (height, width, channels) of the images.
+    """
+
+    def __init__(self, image_shape=(64, 64, 1), **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = tuple(int(s) for s in image_shape)
+        self.hidden = [layers.Dense(1200, activation="tanh", name=f"dense{i}") for i in range(3)]
+        self.logits = layers.Dense(math.prod(self.image_shape), name="logits")
+        self.reshape = layers.Reshape(self.image_shape)
+
+    def build(self, input_shape):
+        shape = input_shape
+        for dense in self.hidden:
+            dense.build(shape)
+            shape = (None, 1200)
+        self.logits.build(shape)
+
+    def call(self, z):
+        h = z
+        for dense in self.hidden:
+            h = dense(h)
+        return self.reshape(self.logits(h))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + self.image_shape
+
+    def get_config(self):
+        return {**super().get_config(), "image_shape": self.image_shape}

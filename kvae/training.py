@@ -1,0 +1,188 @@
+"""Training a frame into a run directory, resumably; the body of `kvae-train`.
+
+A run directory holds:
+    gin/operative.gin        the configuration actually used
+    checkpoints/             ckpt-<step>.keras (model + optimizer), the newest few
+    model.keras              the final model
+    tensorboard/             scalars and image grids
+    results/train.json       steps, throughput, final values of every term
+    results/eval/<m>.json    each evaluation metric
+    images/                  reconstructions, traversals and samples (PNG)
+"""
+
+import math
+import os
+import shutil
+import time
+
+import gin
+import keras
+import numpy as np
+
+from kvae import callbacks, config, io, metrics, nets, viz
+from kvae.data import make_dataset
+
+
+class RunDirectoryError(ValueError):
+    """The run directory cannot be used as asked (finished, or not a kvae run)."""
+
+
+class RunDirectory:
+    """Paths and state of one run directory."""
+
+    def __init__(self, root):
+        self.root = os.path.abspath(root)
+        self.gin = os.path.join(self.root, "gin", "operative.gin")
+        self.checkpoints = os.path.join(self.root, "checkpoints")
+        self.model = os.path.join(self.root, "model.keras")
+        self.tensorboard = os.path.join(self.root, "tensorboard")
+        self.results = os.path.join(self.root, "results")
+        self.train_results = os.path.join(self.results, "train.json")
+        self.images = os.path.join(self.root, "images")
+
+    def eval_results(self, metric):
+        return os.path.join(self.results, "eval", f"{metric}.json")
+
+    def is_finished(self):
+        return os.path.exists(self.train_results) and io.read_json(self.train_results).get("status") == "finished"
+
+    def latest_checkpoint(self):
+        found = callbacks.list_checkpoints(self.checkpoints)
+        return found[-1] if found else None
+
+    def prepare(self, overwrite=False):
+        """Checks the directory may be used: refuses a finished run (unless `overwrite`) and foreign directories."""
+        if not os.path.exists(self.root):
+            return
+        if not os.path.isdir(self.root):
+            raise RunDirectoryError(f"model_dir {self.root} exists and is not a directory")
+        is_run = os.path.exists(os.path.dirname(self.gin))
+        if os.listdir(self.root) and not is_run:
+            raise RunDirectoryError(
+                f"model_dir {self.root} is not empty and is not a kvae run directory (no gin/); choose another"
+            )
+        if overwrite:
+            shutil.rmtree(self.root)
+        elif self.is_finished():
+            raise RunDirectoryError(f"model_dir {self.root} holds a finished run; pass --overwrite to replace it")
+
+
+@gin.configurable("train", denylist=["model_dir", "overwrite"])
+def train(
+    model_dir,
+    overwrite=False,
+    model=gin.REQUIRED,
+    encoder=nets.ConvEncoder,
+    decoder=nets.ConvDecoder,
+    latent_dim=10,
+    steps=300000,
+    batch_size=64,
+    seed=0,
+    log_every=100,
+    image_every=1000,
+    checkpoint_every=1000,
+    keep_checkpoints=3,
+    eval_metrics=("mig",),
+    jit_compile=False,
+    verbose="auto",
+):
+    """Trains a frame on the configured dataset into `model_dir`, resuming an unfinished run.
+
+    Args:
+        model_dir: the run directory.
+        overwrite: replace a finished run in `model_dir`.
+        model: the frame class, e.g. `@BetaVAE` (its own arguments are bound
+            on its name, e.g. `BetaVAE.beta = 4`).
+        encoder, decoder: net classes, e.g. `@ConvEncoder`, `@FCDecoder`.
+        latent_dim: number of latent dimensions.
+        steps: total optimizer steps of the run.
+        batch_size: images per step.
+        seed: the run's one seed (data order, initialisation, sampling, metrics).
+        log_every: steps between TensorBoard scalars.
+        image_every: steps between TensorBoard image grids.
+        checkpoint_every: steps between checkpoints (also the length of a Keras epoch).
+        keep_checkpoints: how many checkpoints to keep.
+        eval_metrics: metric names evaluated at the end (`kvae.metrics.METRICS`).
+        jit_compile: XLA-compile the train step (faster on GPUs, slower on CPUs).
+        verbose: Keras progress display ("auto", 0, 1 or 2).
+
+    Returns:
+        A dict with the train results and the evaluation results.
+    """
+    run = RunDirectory(model_dir)
+    run.prepare(overwrite)
+    eval_fns = {name: config.evaluation_metric(name) for name in eval_metrics}
+    data = config.dataset()
+    keras.utils.set_random_seed(seed)
+
+    checkpoint = run.latest_checkpoint()
+    if checkpoint:
+        vae = keras.saving.load_model(checkpoint)
+        vae.compile(optimizer=vae.optimizer, jit_compile=jit_compile)
+    else:
+        vae = model(
+            encoder(latent_dim=latent_dim, image_shape=data.observation_shape),
+            decoder(image_shape=data.observation_shape),
+            reconstruction_loss=config.reconstruction_loss(),
+            seed=seed,
+        )
+        vae.build((None,) + tuple(data.observation_shape))
+        vae.compile(optimizer=config.optimizer(), jit_compile=jit_compile)
+    os.makedirs(os.path.dirname(run.gin), exist_ok=True)
+    io.write_atomic(run.gin, gin.operative_config_str())
+
+    done = int(vae.optimizer.iterations.numpy()) if vae.optimizer.built else 0
+    chunk = max(1, min(checkpoint_every, steps))
+    preview = data.observations(data.sample_factors(8, np.random.default_rng(seed)))
+    started = time.time()
+    if done < steps:
+        vae.fit(
+            make_dataset(data, batch_size, seed=seed, start=done),
+            initial_epoch=done // chunk,
+            epochs=math.ceil(steps / chunk),
+            steps_per_epoch=chunk,
+            verbose=verbose,
+            callbacks=[
+                callbacks.StopAtStep(steps),
+                callbacks.Checkpointer(run.checkpoints, every=checkpoint_every, keep=keep_checkpoints),
+                callbacks.TensorBoardLogger(run.tensorboard, preview, scalar_every=log_every, image_every=image_every),
+            ],
+        )
+    seconds = time.time() - started
+    trained = int(vae.optimizer.iterations.numpy()) - done
+    vae.save(run.model)
+
+    os.makedirs(run.images, exist_ok=True)
+    viz.save_png(os.path.join(run.images, "reconstructions.png"), viz.reconstruction_grid(vae, preview))
+    viz.save_png(os.path.join(run.images, "traversals.png"), viz.traversal_grid(vae, preview))
+    viz.save_png(os.path.join(run.images, "samples.png"), viz.sample_grid(vae))
+
+    evaluation = {}
+    representation = metrics.representation_function(vae)
+    for name, fn in eval_fns.items():
+        evaluation[name] = {
+            "metric": name,
+            "dataset": data.name,
+            "seed": seed,
+            "step": int(vae.optimizer.iterations.numpy()),
+            "values": fn(data, representation, seed),
+        }
+        io.write_json(run.eval_results(name), evaluation[name])
+
+    final = vae.evaluate(make_dataset(data, batch_size, seed=seed + 1), steps=10, verbose=0, return_dict=True)
+    results = {
+        "status": "finished",
+        "model": type(vae).__name__,
+        "dataset": data.name,
+        "reconstruction_loss": vae.reconstruction_loss.name,
+        "seed": seed,
+        "steps": int(vae.optimizer.iterations.numpy()),
+        "batch_size": batch_size,
+        "trained_steps_this_session": trained,
+        "train_seconds_this_session": seconds,
+        "images_per_second": trained * batch_size / seconds if trained else None,
+        "eval_terms": {name: float(value) for name, value in final.items()},
+        "kl_per_latent": keras.ops.convert_to_numpy(vae.kl_per_latent.result()).tolist(),
+    }
+    io.write_json(run.train_results, results)
+    return {"train": results, "eval": evaluation, "run": run}
