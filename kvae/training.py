@@ -142,6 +142,7 @@ def train(
             epochs=math.ceil(steps / chunk),
             steps_per_epoch=chunk,
             verbose=verbose,
+            shuffle=False,
             callbacks=[
                 callbacks.StopAtStep(steps),
                 callbacks.Checkpointer(run.checkpoints, every=checkpoint_every, keep=keep_checkpoints),

@@ -1,5 +1,6 @@
 """Shared pieces of the absl command-line apps: gin flags and one-line errors."""
 
+import logging
 import sys
 
 import gin
@@ -15,14 +16,21 @@ def parse_gin(config_files, bindings):
     """Parses gin files and bindings; an unknown configurable or parameter is a ValueError."""
     import os
 
-    import kvae.config  # noqa: F401  (registers the configurables)
+    import kvae.training  # noqa: F401  (registers every configurable)
 
+    for path in config_files:
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"gin config file {path!r} not found (working directory {os.getcwd()})")
     for path in config_files:  # lets `include 'defaults.gin'` resolve beside a config or one level up
         directory = os.path.dirname(os.path.abspath(path))
         for search_path in (directory, os.path.dirname(directory)):
             if search_path not in gin.config._LOCATION_PREFIXES:
                 gin.add_config_file_search_path(search_path)
-    gin.parse_config_files_and_bindings(config_files, bindings, finalize_config=False)
+    logging.disable(logging.ERROR)  # gin logs every search path it tries before the one that has the file
+    try:
+        gin.parse_config_files_and_bindings(config_files, bindings, finalize_config=False)
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def fail(program, error):

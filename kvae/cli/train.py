@@ -31,7 +31,7 @@ def main(argv):
         from kvae import training
 
         result = training.train(FLAGS.model_dir, overwrite=FLAGS.overwrite)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, SyntaxError) as error:
         common.fail("kvae-train", error)
     run = result["run"]
     print()
