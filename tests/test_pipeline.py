@@ -24,6 +24,12 @@ def test_same_seed_same_batches_and_different_seed_differs():
     assert not np.array_equal(a[0], c[0])
 
 
+def test_start_continues_the_stream_where_a_resumed_run_left_it():
+    stream = first(make_dataset("xysquares", 8, seed=5), 5)
+    resumed = first(make_dataset("xysquares", 8, seed=5, start=3), 2)
+    np.testing.assert_array_equal(resumed, stream[3:])
+
+
 def test_factors_are_uniform_and_images_match_render():
     data = ProceduralDSprites()
     factors, images = zip(*first(make_dataset(data, 256, seed=3, with_factors=True), 4))

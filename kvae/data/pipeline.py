@@ -31,6 +31,7 @@ def make_dataset(
     num_parallel_calls=tf.data.AUTOTUNE,
     deterministic=True,
     with_factors=False,
+    start=0,
 ):
     """Float32 NHWC batches of a ground-truth dataset, rendered in the graph.
 
@@ -51,6 +52,8 @@ def make_dataset(
         repeat: infinite sampling (True) or one shuffled epoch (False).
         num_parallel_calls, deterministic: passed to `Dataset.map`.
         with_factors: yield `(factors, images)` instead of `images`.
+        start: index of the first batch of the infinite stream (a resumed run
+            passes its step count and continues the stream it was reading).
 
     Returns:
         A `tf.data.Dataset` of images [B, H, W, C] (or `(factors, images)`),
@@ -65,12 +68,14 @@ def make_dataset(
         images = normalize(_to_float_tf(data.render_tf(factors)))
         return (factors, images) if with_factors else images
 
-    factors = factor_batches(data, batch_size, seed, repeat, num_parallel_calls, deterministic)
+    factors = factor_batches(data, batch_size, seed, repeat, num_parallel_calls, deterministic, start)
     ds = factors.map(render, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def factor_batches(data, batch_size, seed, repeat=True, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True):
+def factor_batches(
+    data, batch_size, seed, repeat=True, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True, start=0
+):
     """int64 factor batches [B, F]: the sampling half of `make_dataset` (same arguments)."""
     data = _as_data(data)
     _check_batch_size(batch_size)
@@ -78,7 +83,7 @@ def factor_batches(data, batch_size, seed, repeat=True, num_parallel_calls=tf.da
     if repeat:
         sizes = tuple(data.factor_sizes)
         batches = lambda i: sample_factors_tf(sizes, batch_size, tf.stack([tf.constant(seed, tf.int64), i]))
-        ds = tf.data.Dataset.counter()
+        ds = tf.data.Dataset.counter(start=int(start))
     else:
         order = tf.random.experimental.stateless_shuffle(tf.range(len(data), dtype=tf.int64), seed=[seed, 0])
         batches = lambda indices: index_to_factors_tf(data.factor_sizes, indices)
