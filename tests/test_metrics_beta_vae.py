@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from kvae.metrics import beta_vae, compute_beta_vae
-from kvae.metrics.testing import FactorPixels, factor_codes, linear_codes, hadamard_rotation, noise_codes, random_rotation
+from kvae.metrics.testing import (
+    FactorPixels,
+    factor_codes,
+    linear_codes,
+    hadamard_rotation,
+    noise_codes,
+    random_rotation,
+)
 
 SIZES = (3, 6, 8, 5)
 SMALL = dict(batch_size=16, num_train=300, num_eval=200)

@@ -40,6 +40,26 @@ def _split_output(output):
     return np.asarray(output, dtype=np.float64), None
 
 
+def encode_pair(data, representation_fn, factors, batch_size=DEFAULT_BATCH_SIZE):
+    """Renders `factors` [..., F] with `data` and encodes them in batches.
+
+    Returns:
+      (codes [..., D], logvar [..., D]), where logvar is None unless the
+      representation function returns (mean, logvar) pairs, and codes are then the means.
+    """
+    factors = np.asarray(factors)
+    lead, flat = factors.shape[:-1], factors.reshape(-1, factors.shape[-1])
+    outputs = [
+        _split_output(representation_fn(data.observations(flat[start : start + batch_size])))
+        for start in range(0, len(flat), batch_size)
+    ]
+    means, logvars = zip(*outputs)
+    mean = np.concatenate(means).reshape(lead + (-1,))
+    if any(logvar is None for logvar in logvars):
+        return mean, None
+    return mean, np.concatenate(logvars).reshape(lead + (-1,))
+
+
 def encode(data, representation_fn, factors, batch_size=DEFAULT_BATCH_SIZE, posterior=False):
     """Renders `factors` [..., F] with `data` and encodes them in batches.
 
@@ -55,23 +75,16 @@ def encode(data, representation_fn, factors, batch_size=DEFAULT_BATCH_SIZE, post
     Returns:
       codes [..., D] (the mean when the function returns a pair), or (mean, logvar).
     """
-    factors = np.asarray(factors)
-    lead, flat = factors.shape[:-1], factors.reshape(-1, factors.shape[-1])
-    means, logvars = [], []
-    for start in range(0, len(flat), batch_size):
-        mean, logvar = _split_output(representation_fn(data.observations(flat[start : start + batch_size])))
-        if posterior and logvar is None:
-            raise ValueError(
-                "this metric needs posterior variances: the representation function must return "
-                "(mean, logvar), e.g. representation_function(model, mode='posterior'); it returned "
-                "a single array"
-            )
-        means.append(mean)
-        logvars.append(logvar)
-    mean = np.concatenate(means).reshape(lead + (-1,))
+    mean, logvar = encode_pair(data, representation_fn, factors, batch_size)
     if not posterior:
         return mean
-    return mean, np.concatenate(logvars).reshape(lead + (-1,))
+    if logvar is None:
+        raise ValueError(
+            "this metric needs posterior variances: the representation function must return "
+            "(mean, logvar), e.g. representation_function(model, mode='posterior'); it returned "
+            "a single array"
+        )
+    return mean, logvar
 
 
 def sample_codes(data, representation_fn, num_points, rng, batch_size=DEFAULT_BATCH_SIZE, posterior=False):
@@ -166,10 +179,13 @@ def check_entropy(entropy, metric):
     return entropy
 
 
-def standardize(train, test=None):
-    """Scales columns to zero mean and unit variance using the statistics of `train`."""
+def standardize(train, test=None, keep_constant=True):
+    """Scales columns to zero mean and unit variance using the statistics of `train`.
+
+    Constant columns become 0 (`keep_constant`) or nan.
+    """
     mean, std = train.mean(axis=0), train.std(axis=0)
-    std = np.where(std > 0, std, 1.0)
+    std = np.where(std > 0, std, 1.0 if keep_constant else np.nan)
     if test is None:
         return (train - mean) / std
     return (train - mean) / std, (test - mean) / std
@@ -178,26 +194,31 @@ def standardize(train, test=None):
 # --- Per-factor predictors -------------------------------------------------------
 
 
-def _fit_one(estimator, x_train, y_train, x_test, y_test):
-    model = clone(estimator).fit(x_train, y_train)
-    importances = getattr(model, "feature_importances_", None)
-    return (
-        float(np.mean(model.predict(x_train) == y_train)),
-        float(np.mean(model.predict(x_test) == y_test)),
-        None if importances is None else np.abs(importances),
-    )
+def _fit_one(estimator, x_train, y_train, x_test, y_test, importances):
+    classes = np.unique(y_train)
+    if len(classes) == 1:  # Too few points to see two classes: predict the one seen.
+        predict = lambda x: np.full(len(x), classes[0])  # noqa: E731
+        weights = np.zeros(x_train.shape[1])
+    else:
+        model = clone(estimator).fit(x_train, y_train)
+        predict = model.predict
+        weights = np.abs(model.feature_importances_) if importances else None
+    return float(np.mean(predict(x_train) == y_train)), float(np.mean(predict(x_test) == y_test)), weights
 
 
-def fit_per_factor(estimator, x_train, y_train, x_test, y_test, n_jobs=None):
-    """Fits a clone of `estimator` per factor, in parallel (joblib), to predict it from the codes.
+def fit_per_factor(estimator, x_train, y_train, x_test, y_test, importances=False, n_jobs=None):
+    """Fits a clone of `estimator` per factor to predict it from the codes, in parallel (joblib).
+
+    A factor that shows a single value in the training set is predicted as
+    that value (scikit-learn classifiers refuse one class).
 
     Returns:
-      train accuracies [F], test accuracies [F], and the absolute feature
-      importances [D, F] (None when the estimator has none).
+      train accuracies [F], test accuracies [F], and with `importances` the
+      absolute `feature_importances_` [D, F] (else None).
     """
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_one)(estimator, x_train, y_train[:, j], x_test, y_test[:, j]) for j in range(y_train.shape[1])
+        delayed(_fit_one)(estimator, x_train, y_train[:, j], x_test, y_test[:, j], importances)
+        for j in range(y_train.shape[1])
     )
-    train_acc, test_acc, importances = zip(*results)
-    importances = None if importances[0] is None else np.stack(importances, axis=1)
-    return np.array(train_acc), np.array(test_acc), importances
+    train_acc, test_acc, weights = zip(*results)
+    return np.array(train_acc), np.array(test_acc), np.stack(weights, axis=1) if importances else None
