@@ -151,17 +151,46 @@ def test_kernels_sum_to_one_and_raw_kernels_are_ones_and_unit_peak():
     ],
     ids=["box_r3", "box_r31", "gau_r31", "asymmetric_7x5"],
 )
-def test_fft_blur_equals_direct_same_convolution(kernel, n):
+@pytest.mark.parametrize("method", ["fft", "auto"])
+def test_blur_equals_direct_same_convolution(kernel, n, method):
     images = _images(n)
-    blurred = losses.blur(images, kernel)
+    blurred = losses.blur(images, kernel, method=method)
     assert blurred.shape == images.shape
     np.testing.assert_allclose(blurred, _direct_blur(images, kernel), atol=1e-5)
+
+
+def test_separable_convolution_of_a_rank_one_asymmetric_kernel_and_its_gradient():
+    rng = np.random.default_rng(8)
+    kernel = np.outer(rng.random(7), rng.random(3)).astype(np.float32)
+    images = _images(3, 20, 24, 2)
+    convolution = losses.make_convolution(kernel, (20, 24))
+    assert isinstance(convolution, losses.SeparableConvolution)
+    np.testing.assert_allclose(convolution(images), _direct_blur(images, kernel), atol=1e-5)
+    weights = tf.constant(_images(1, 20, 24, 1, seed=9))
+    x = tf.constant(_images(1, 20, 24, 1, seed=10))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = tf.reduce_sum(weights * convolution(x))
+    expected = scipy.signal.correlate2d(weights[0, ..., 0], kernel, mode="same")
+    np.testing.assert_allclose(tape.gradient(value, x)[0, ..., 0], expected, atol=1e-5)
+
+
+def test_auto_method_picks_separable_for_box_and_gaussian_and_fft_otherwise():
+    assert isinstance(losses.make_convolution(losses.box_kernel(31), (64, 64)), losses.SeparableConvolution)
+    assert isinstance(losses.make_convolution(losses.gaussian_kernel(31), (64, 64)), losses.SeparableConvolution)
+    random = np.random.default_rng(3).random((7, 5))
+    assert isinstance(losses.make_convolution(random, (64, 64)), losses.FFTConvolution)
+    with pytest.raises(ValueError, match="not rank 1"):
+        losses.make_convolution(random, (64, 64), method="separable")
+    with pytest.raises(ValueError, match="unknown convolution method 'dft'"):
+        losses.make_convolution(random, (64, 64), method="dft")
 
 
 def test_fft_blur_kernel_larger_than_a_non_square_image():
     images = _images(2, 12, 20, 2)
     kernel = losses.box_kernel(15)
     np.testing.assert_allclose(losses.blur(images, kernel), _direct_blur(images, kernel), atol=1e-5)
+    np.testing.assert_allclose(losses.blur(images, kernel, "fft"), _direct_blur(images, kernel), atol=1e-5)
 
 
 def test_fft_convolution_gradient_is_the_adjoint_correlation():
@@ -285,3 +314,12 @@ def test_bernoulli_family_needs_a_kernel_summing_to_one():
 def test_mismatched_shapes_raise():
     with pytest.raises(ValueError, match="same shape"):
         losses.get("mse")(_images(1, 8, 8, 3), _logits(1, 8, 8, 1))
+
+
+def test_augmented_loss_is_the_same_by_fft_and_by_separable_convolution():
+    x, logits = _images(3), _logits(3)
+    for base in ("mse", "l1", "bernoulli"):
+        kernel = losses.box_kernel(31)
+        fft = losses.AugmentedLoss(base, kernel, alpha=3969.0, method="fft")
+        separable = losses.AugmentedLoss(base, kernel, alpha=3969.0, method="separable")
+        np.testing.assert_allclose(fft(x, logits), separable(x, logits), rtol=1e-5)

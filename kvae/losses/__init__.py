@@ -1,4 +1,4 @@
-"""Reconstruction losses, blur kernels, FFT convolution and Gaussian divergences.
+"""Reconstruction losses, blur kernels, FFT and separable convolution, Gaussian divergences.
 
     from kvae import losses
     loss = losses.get("mse_box_r31_l1.0_k3969.0")
@@ -9,8 +9,10 @@
 from kvae.losses.augmented import AugmentedLoss
 from kvae.losses.divergences import gaussian_kl
 from kvae.losses.divergences import gaussian_log_density
+from kvae.losses.convolution import blur
+from kvae.losses.convolution import make_convolution
 from kvae.losses.fft import FFTConvolution
-from kvae.losses.fft import blur
+from kvae.losses.separable import SeparableConvolution
 from kvae.losses.kernels import box_kernel
 from kvae.losses.kernels import gaussian_kernel
 from kvae.losses.reconstruction import AbsoluteError

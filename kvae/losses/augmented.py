@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from kvae.losses.fft import FFTConvolution
+from kvae.losses.convolution import make_convolution
 from kvae.losses.reconstruction import BASE_LOSSES
 from kvae.losses.reconstruction import BinaryCrossEntropy
 from kvae.losses.reconstruction import ReconstructionLoss
@@ -25,8 +25,11 @@ class AugmentedLoss(ReconstructionLoss):
     bases therefore need a nonnegative kernel that sums to 1, so that blurred
     probabilities stay in [0, 1].
 
-    The convolution ('same', zero padded) is an `FFTConvolution`, built once per
-    image size (H, W) on first use and cached; no variables are created.
+    The convolution ('same', zero padded) is built once per image size (H, W)
+    on first use and cached; no variables are created. Rank-1 kernels (box,
+    Gaussian) use `SeparableConvolution` (two small matmuls), others the
+    `FFTConvolution` (see `make_convolution`). For mse and l1, which depend on
+    x - x^ only, the blur is applied once, to the difference: K*x - K*x^ = K*(x - x^).
 
     Args:
         base: a base loss or its name ("mse", "bernoulli", ...).
@@ -34,9 +37,10 @@ class AugmentedLoss(ReconstructionLoss):
         loss_weight: weight of the pixel-wise term.
         alpha: weight of the blurred term.
         name: the loss's name; `kvae.losses.get` passes the string it parsed.
+        method: how to convolve: "auto", "fft" or "separable" (`make_convolution`).
     """
 
-    def __init__(self, base, kernel, loss_weight=1.0, alpha=1.0, name=None):
+    def __init__(self, base, kernel, loss_weight=1.0, alpha=1.0, name=None, method="auto"):
         if isinstance(base, str):
             if base not in BASE_LOSSES:
                 raise ValueError(
@@ -58,26 +62,32 @@ class AugmentedLoss(ReconstructionLoss):
         self.kernel = kernel
         self.loss_weight = float(loss_weight)
         self.alpha = float(alpha)
+        self.method = method
         self._convolutions = {}
 
     def activation(self, logits):
         return self.base.activation(logits)
 
     def pixelwise(self, x, logits):
-        blurred = self.base.pixelwise_data(self.blur(x), self.blur(self.activation(logits)))
+        blurred = self.blurred_pixelwise(x, self.activation(logits))
         return self.loss_weight * self.base.pixelwise(x, logits) + self.alpha * blurred
 
     def pixelwise_data(self, x, x_hat):
-        blurred = self.base.pixelwise_data(self.blur(x), self.blur(x_hat))
-        return self.loss_weight * self.base.pixelwise_data(x, x_hat) + self.alpha * blurred
+        return self.loss_weight * self.base.pixelwise_data(x, x_hat) + self.alpha * self.blurred_pixelwise(x, x_hat)
+
+    def blurred_pixelwise(self, x, x_hat):
+        """The base loss between K*x and K*x^, per pixel."""
+        if self.base.difference_only:
+            return self.base.pixelwise_data(self.blur(x - x_hat), 0.0)
+        return self.base.pixelwise_data(self.blur(x), self.blur(x_hat))
 
     def blur(self, images):
-        """K * images for images [..., H, W, C], with the cached FFTConvolution for (H, W)."""
+        """K * images for images [..., H, W, C], with the cached convolution for (H, W)."""
         hw = tuple(images.shape[-3:-1])
         if None in hw:
             raise ValueError(f"{self.name}: the blur needs a static image height and width, got shape {images.shape}")
         if hw not in self._convolutions:
-            self._convolutions[hw] = FFTConvolution(self.kernel, hw)
+            self._convolutions[hw] = make_convolution(self.kernel, hw, self.method)
         return self._convolutions[hw](images)
 
     def __repr__(self):

@@ -4,8 +4,6 @@ A 63x63 box blur of a 64x64 image costs ~16M multiply-adds per channel as a
 direct convolution; through the FFT it is two transforms and one product.
 """
 
-import functools
-
 import numpy as np
 import scipy.fft
 import tensorflow as tf
@@ -60,20 +58,3 @@ class FFTConvolution:
         planes = tf.signal.irfft2d(spectrum * self.kernel_fft, fft_length=self.fft_shape)
         height, width = self.image_hw
         return ops.moveaxis(planes[..., :height, :width], -3, -1)
-
-
-def blur(images, kernel):
-    """Convolves every channel of images [..., H, W, C] with a 2D kernel ('same', zero padded).
-
-    The FFTConvolution for a (kernel, H, W) is cached, so repeated calls reuse
-    the kernel's transform. Returns a float32 tensor.
-    """
-    hw = tuple(images.shape[-3:-1])
-    kernel = np.ascontiguousarray(kernel, dtype=np.float32)
-    return _convolution(kernel.tobytes(), kernel.shape, hw)(images)
-
-
-@functools.lru_cache(maxsize=32)
-def _convolution(kernel_bytes, kernel_shape, image_hw):
-    kernel = np.frombuffer(kernel_bytes, dtype=np.float32).reshape(kernel_shape)
-    return FFTConvolution(kernel, image_hw)

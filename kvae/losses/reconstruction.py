@@ -19,9 +19,14 @@ _TINY = float(np.finfo(np.float32).tiny)
 
 class ReconstructionLoss:
     """Base class: subclasses define `pixelwise_data` and may override
-    `activation` and `pixelwise` (the loss computed from logits)."""
+    `activation` and `pixelwise` (the loss computed from logits).
+
+    `difference_only` marks losses that depend on `x - x_hat` alone (mse, l1),
+    so a linear blur can be applied once to the difference.
+    """
 
     base_name = None
+    difference_only = False
 
     def __init__(self, name=None):
         self.name = name or self.base_name
@@ -60,6 +65,7 @@ class MeanSquaredError(ReconstructionLoss):
     """
 
     base_name = "mse"
+    difference_only = True
 
     def pixelwise_data(self, x, x_hat):
         return ops.square(x - x_hat)
@@ -69,6 +75,7 @@ class AbsoluteError(ReconstructionLoss):
     """Absolute error summed over pixels, on sigmoid(logits) (disent's `mae`)."""
 
     base_name = "l1"
+    difference_only = True
 
     def pixelwise_data(self, x, x_hat):
         return ops.abs(x - x_hat)

@@ -1,0 +1,88 @@
+"""Training throughput of beta-VAE, the cost of the blur loss, and input pipeline headroom.
+
+Prints, measured in one run:
+  - beta-VAE training images/s at batch 64 (bernoulli loss, procedural dSprites);
+  - step time with `mse_box_r31_l1.0_k3969.0` / step time with `mse` on XYSquares (target <= 1.3);
+  - input pipeline images/s / training images/s, per dataset (target >= 10).
+
+    python benchmarks/train_throughput.py [--steps 60] [--batch_size 64] [--jit_compile]
+"""
+
+import argparse
+import time
+
+import keras
+import numpy as np
+
+import kvae  # noqa: F401
+from kvae import data, frames, nets
+
+
+def make_model(shape, loss, jit_compile):
+    model = frames.BetaVAE(nets.ConvEncoder(10, shape), nets.ConvDecoder(shape), beta=4.0, reconstruction_loss=loss)
+    model.build((None,) + shape)
+    model.compile(optimizer=keras.optimizers.Adam(1e-4), jit_compile=jit_compile)
+    return model
+
+
+def seconds_per_step(models, batch, steps, rounds=5):
+    """Median seconds per train step of each model on a fixed batch.
+
+    The models take turns (`rounds` rounds of `steps // rounds` steps each, after
+    a warm-up), so a change in machine load hits them alike and their ratio holds.
+    """
+    for model in models:
+        for _ in range(5):
+            model.train_on_batch(batch)
+    times = [[] for _ in models]
+    for _ in range(rounds):
+        for model, record in zip(models, times):
+            start = time.perf_counter()
+            for _ in range(max(1, steps // rounds)):
+                model.train_on_batch(batch)
+            record.append((time.perf_counter() - start) / max(1, steps // rounds))
+    return [float(np.median(record)) for record in times]
+
+
+def pipeline_images_per_second(dataset, batch_size, batches):
+    iterator = iter(data.make_dataset(dataset, batch_size, seed=0))
+    for _ in range(5):
+        next(iterator)
+    start = time.perf_counter()
+    for _ in range(batches):
+        next(iterator)
+    return batches * batch_size / (time.perf_counter() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--batch_size", type=int, default=64)
+    parser.add_argument("--jit_compile", action="store_true")
+    args = parser.parse_args()
+    b = args.batch_size
+
+    dsprites, xysquares = data.get("dsprites_procedural"), data.get("xysquares")
+    dsprites_batch = next(iter(data.make_dataset(dsprites, b, seed=0)))
+    xysquares_batch = next(iter(data.make_dataset(xysquares, b, seed=0)))
+
+    (bvae,) = seconds_per_step([make_model(dsprites.observation_shape, "bernoulli", args.jit_compile)], dsprites_batch, args.steps)
+    train_rate = b / bvae
+    print(f"beta-VAE (bernoulli, dSprites) training: {train_rate:8.1f} images/s  ({1000 * bvae:.1f} ms/step, batch {b})")
+
+    mse, blur = seconds_per_step(
+        [make_model(xysquares.observation_shape, loss, args.jit_compile) for loss in ("mse", "mse_box_r31_l1.0_k3969.0")],
+        xysquares_batch,
+        args.steps,
+    )
+    print(f"XYSquares step: mse {1000 * mse:.1f} ms, mse_box_r31_l1.0_k3969.0 {1000 * blur:.1f} ms")
+    print(f"ratio blur-loss step / mse step:            {blur / mse:6.2f}   (target <= 1.3)")
+
+    for name, dataset, step in (("dsprites_procedural", dsprites, bvae), ("xysquares", xysquares, mse)):
+        rate = pipeline_images_per_second(dataset, b, 4 * args.steps)
+        print(f"ratio pipeline / training images/s, {name:20s} {rate / (b / step):6.1f}   "
+              f"({rate:.0f} vs {b / step:.0f} images/s; target >= 10)")
+
+
+if __name__ == "__main__":
+    main()
