@@ -13,3 +13,11 @@ from kvae.data.pipeline import (
     make_dataset,
     sample_factors_tf,
 )
+from kvae.data.files import CorruptDatasetError, MissingDatasetError, data_root
+from kvae.data.dsprites_files import DSprites
+from kvae.data.dsprites_variants import ColorDSprites, NoisyDSprites, ScreamDSprites
+from kvae.data.shapes3d import Shapes3D
+from kvae.data.smallnorb import SmallNORB
+from kvae.data.cars3d import Cars3D
+from kvae.data.mpi3d import MPI3DReal, MPI3DRealistic, MPI3DToy
+from kvae.data.xyobject import XYObject
