@@ -129,8 +129,8 @@ def test_numpy_rendered_datasets_are_converted_to_unit_range():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="mode 'pair' is not implemented; available modes: single"):
-        make_dataset("xysquares", 8, 0, mode="pair")
+    with pytest.raises(ValueError, match="mode 'triplet' is not implemented; available modes: single, pair"):
+        make_dataset("xysquares", 8, 0, mode="triplet")
     for batch_size in (0, -1, 2.0):
         with pytest.raises(ValueError, match="batch_size must be a positive integer"):
             make_dataset("xysquares", batch_size, 0)

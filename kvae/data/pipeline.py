@@ -3,10 +3,11 @@
 import numpy as np
 import tensorflow as tf
 
-from kvae.data import registry
+from kvae.data import noise, pairs, registry
 from kvae.data.ground_truth import GroundTruthData
 
-MODES = ("single",)
+MODES = ("single", "pair")
+PAIR_STREAM = 0x9A1F  # folded into a batch's seed for its pairs, apart from its factor columns
 
 
 def sample_factors_tf(factor_sizes, batch_size, seed):
@@ -32,6 +33,9 @@ def make_dataset(
     deterministic=True,
     with_factors=False,
     start=0,
+    k=1,
+    distinct=True,
+    with_labels=False,
 ):
     """Float32 NHWC batches of a ground-truth dataset, rendered in the graph.
 
@@ -39,55 +43,99 @@ def make_dataset(
     sampled factors that are a stateless function of `(seed, i)`, so any run
     with the same seed sees the same batches whatever the parallelism. With
     `repeat=False` it is one epoch: every element once, in a seeded order (the
-    last batch may be smaller).
+    last batch may be smaller). A stochastic dataset (`data.stochastic`, e.g.
+    Noisy-dSprites) gets one draw id per example, a function of `(seed, i,
+    position)`, so its noise is fresh per draw and just as reproducible.
 
     Args:
         data: a `GroundTruthData` or a registered dataset name.
-        batch_size: images per batch.
+        batch_size: images (pairs) per batch.
         seed: integer seed.
-        mode: "single" (one image per example). "pair" comes later.
+        mode: "single" (one image per example) or "pair" (two images that
+            differ in `k` factors, for weak supervision; `kvae.data.pairs`).
         standardize: False for images in [0, 1]; True to subtract the per-channel
-            mean and divide by the std from `channel_stats(data, seed=0)`; or a
-            `(mean, std)` pair of per-channel values.
+            mean and divide by the std (`kvae.data.stats.dataset_stats`, computed
+            once and cached); or a `(mean, std)` pair of per-channel values.
         repeat: infinite sampling (True) or one shuffled epoch (False).
         num_parallel_calls, deterministic: passed to `Dataset.map`.
-        with_factors: yield `(factors, images)` instead of `images`.
+        with_factors: also yield the factors: `(factors, images)` ([B, F], or
+            [B, 2, F] in pair mode).
         start: index of the first batch of the infinite stream (a resumed run
             passes its step count and continues the stream it was reading).
+        k: pair mode: factors changed per pair; None or -1 for k uniform in
+            1..F-1 per pair (Locatello et al. 2020).
+        distinct: pair mode: every changed factor takes a new value (exactly k
+            differ); False redraws it uniformly, as disentanglement_lib did.
+        with_labels: pair mode: also yield `changed`, float32 [B, F], the
+            multi-hot mask of the factors that differ.
 
     Returns:
-        A `tf.data.Dataset` of images [B, H, W, C] (or `(factors, images)`),
-        ready for `model.fit(ds, steps_per_epoch=...)`.
+        A `tf.data.Dataset` of images [B, H, W, C], or in pair mode pairs
+        [B, 2, H, W, C] (then `(pairs, changed)` with `with_labels`); with
+        `with_factors` the factors come first. Ready for `model.fit(ds, ...)`.
     """
     data = _as_data(data)
     if mode not in MODES:
         raise ValueError(f"make_dataset: mode {mode!r} is not implemented; available modes: {', '.join(MODES)}")
+    if mode == "pair":
+        k = pairs.check_k(k, data.factor_sizes, distinct)
+    elif with_labels:
+        raise ValueError("make_dataset: with_labels needs mode='pair' (the labels are the changed factors)")
     normalize = _normalizer(data, standardize)
+    seed = int(seed)
 
-    def render(factors):
-        images = normalize(_to_float_tf(data.render_tf(factors)))
+    def render(factors, batch_index):
+        draws = noise.mix(seed, batch_index, tf.range(tf.shape(factors)[0], dtype=tf.int64))
+        return normalize(_to_float_tf(render_tf(data, factors, draws)))
+
+    def single(batch_index, factors):
+        images = render(factors, batch_index)
         return (factors, images) if with_factors else images
 
-    factors = factor_batches(data, batch_size, seed, repeat, num_parallel_calls, deterministic, start)
-    ds = factors.map(render, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
+    def pair(batch_index, first):
+        batch_seed = tf.stack([tf.constant(seed, tf.int64), batch_index])
+        pair_seed = tf.random.experimental.stateless_fold_in(batch_seed, PAIR_STREAM)
+        second = pairs.pair_factors_tf(first, data.factor_sizes, pair_seed, k, distinct)
+        factors = tf.stack([first, second], axis=1)  # [B, 2, F]
+        images = render(tf.reshape(factors, (-1, data.num_factors)), batch_index)
+        images = tf.reshape(images, tf.concat([tf.shape(factors)[:2], tf.shape(images)[1:]], 0))
+        out = (images, tf.cast(tf.not_equal(first, second), tf.float32)) if with_labels else (images,)
+        out = ((factors,) if with_factors else ()) + out
+        return out if len(out) > 1 else out[0]
+
+    batches = _indexed_factor_batches(data, batch_size, seed, repeat, num_parallel_calls, deterministic, start)
+    ds = batches.map(single if mode == "single" else pair, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def render_tf(data, factors, draws):
+    """`data.render_tf(factors)`, passing the draw ids [N] to a stochastic dataset."""
+    if getattr(data, "stochastic", False):
+        return data.render_tf(factors, draws)
+    return data.render_tf(factors)
 
 
 def factor_batches(
     data, batch_size, seed, repeat=True, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True, start=0
 ):
     """int64 factor batches [B, F]: the sampling half of `make_dataset` (same arguments)."""
+    batches = _indexed_factor_batches(data, batch_size, seed, repeat, num_parallel_calls, deterministic, start)
+    return batches.map(lambda index, factors: factors)
+
+
+def _indexed_factor_batches(data, batch_size, seed, repeat, num_parallel_calls, deterministic, start):
+    """(batch index, int64 factors [B, F]) pairs; see `factor_batches`."""
     data = _as_data(data)
     _check_batch_size(batch_size)
     seed = int(seed)
     if repeat:
         sizes = tuple(data.factor_sizes)
-        batches = lambda i: sample_factors_tf(sizes, batch_size, tf.stack([tf.constant(seed, tf.int64), i]))
+        batches = lambda i: (i, sample_factors_tf(sizes, batch_size, tf.stack([tf.constant(seed, tf.int64), i])))
         ds = tf.data.Dataset.counter(start=int(start))
     else:
         order = tf.random.experimental.stateless_shuffle(tf.range(len(data), dtype=tf.int64), seed=[seed, 0])
-        batches = lambda indices: index_to_factors_tf(data.factor_sizes, indices)
-        ds = tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+        batches = lambda i, indices: (i, index_to_factors_tf(data.factor_sizes, indices))
+        ds = tf.data.Dataset.from_tensor_slices(order).batch(batch_size).enumerate()
     return ds.map(batches, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
 
 
@@ -136,7 +184,12 @@ def _normalizer(data, standardize):
     """The per-channel map applied to images in [0, 1]."""
     if standardize is False or standardize is None:
         return lambda images: images
-    mean, std = channel_stats(data) if standardize is True else standardize
+    if standardize is True:
+        from kvae.data.stats import dataset_stats
+
+        mean, std = dataset_stats(data)
+    else:
+        mean, std = standardize
     channels = data.observation_shape[-1]
     mean, std = (np.broadcast_to(np.asarray(v, np.float32), (channels,)) for v in (mean, std))
     if np.any(std <= 0):
