@@ -1,70 +1,16 @@
-"""Training a frame into a run directory, resumably; the body of `kvae-train`.
-
-A run directory holds:
-    gin/operative.gin        the configuration actually used
-    checkpoints/             ckpt-<step>.keras (model + optimizer), the newest few
-    model.keras              the final model
-    tensorboard/             scalars and image grids
-    results/train.json       steps, throughput, final values of every term
-    results/eval/<m>.json    each evaluation metric
-    images/                  reconstructions, traversals and samples (PNG)
-"""
+"""Training a frame into a run directory (`kvae.run_directory`), resumably; the body of `kvae-train`."""
 
 import math
 import os
-import shutil
 import time
 
 import gin
 import keras
 import numpy as np
 
-from kvae import callbacks, config, io, metrics, nets, viz
+from kvae import callbacks, config, evaluation, io, nets, viz
 from kvae.data import make_dataset
-
-
-class RunDirectoryError(ValueError):
-    """The run directory cannot be used as asked (finished, or not a kvae run)."""
-
-
-class RunDirectory:
-    """Paths and state of one run directory."""
-
-    def __init__(self, root):
-        self.root = os.path.abspath(root)
-        self.gin = os.path.join(self.root, "gin", "operative.gin")
-        self.checkpoints = os.path.join(self.root, "checkpoints")
-        self.model = os.path.join(self.root, "model.keras")
-        self.tensorboard = os.path.join(self.root, "tensorboard")
-        self.results = os.path.join(self.root, "results")
-        self.train_results = os.path.join(self.results, "train.json")
-        self.images = os.path.join(self.root, "images")
-
-    def eval_results(self, metric):
-        return os.path.join(self.results, "eval", f"{metric}.json")
-
-    def is_finished(self):
-        return os.path.exists(self.train_results) and io.read_json(self.train_results).get("status") == "finished"
-
-    def latest_checkpoint(self):
-        found = callbacks.list_checkpoints(self.checkpoints)
-        return found[-1] if found else None
-
-    def prepare(self, overwrite=False):
-        """Checks the directory may be used: refuses a finished run (unless `overwrite`) and foreign directories."""
-        if not os.path.exists(self.root):
-            return
-        if not os.path.isdir(self.root):
-            raise RunDirectoryError(f"model_dir {self.root} exists and is not a directory")
-        is_run = os.path.exists(os.path.dirname(self.gin))
-        if os.listdir(self.root) and not is_run:
-            raise RunDirectoryError(
-                f"model_dir {self.root} is not empty and is not a kvae run directory (no gin/); choose another"
-            )
-        if overwrite:
-            shutil.rmtree(self.root)
-        elif self.is_finished():
-            raise RunDirectoryError(f"model_dir {self.root} holds a finished run; pass --overwrite to replace it")
+from kvae.run_directory import RunDirectory
 
 
 @gin.configurable("train", denylist=["model_dir", "overwrite"])
@@ -85,6 +31,7 @@ def train(
     eval_metrics=("mig",),
     jit_compile=False,
     verbose="auto",
+    pair_k=1,
 ):
     """Trains a frame on the configured dataset into `model_dir`, resuming an unfinished run.
 
@@ -105,13 +52,16 @@ def train(
         eval_metrics: metric names evaluated at the end (`kvae.metrics.METRICS`).
         jit_compile: XLA-compile the train step (faster on GPUs, slower on CPUs).
         verbose: Keras progress display ("auto", 0, 1 or 2).
+        pair_k: for frames trained on pairs, how many factors differ within a
+            pair (-1: a random number per pair, Locatello et al. 2020).
 
     Returns:
         A dict with the train results and the evaluation results.
     """
     run = RunDirectory(model_dir)
     run.prepare(overwrite)
-    eval_fns = {name: config.evaluation_metric(name) for name in eval_metrics}
+    for name in eval_metrics:
+        config.evaluation_metric(name)  # an unknown metric fails before training, not after
     data = config.dataset()
     keras.utils.set_random_seed(seed)
 
@@ -125,19 +75,21 @@ def train(
             decoder(image_shape=data.observation_shape),
             reconstruction_loss=config.reconstruction_loss(),
             seed=seed,
+            **{name: fn(data) for name, fn in getattr(model, "dataset_arguments", {}).items()},
         )
         vae.build((None,) + tuple(data.observation_shape))
         vae.compile(optimizer=config.optimizer(), jit_compile=jit_compile)
     os.makedirs(os.path.dirname(run.gin), exist_ok=True)
     io.write_atomic(run.gin, gin.operative_config_str())
 
+    inputs = pipeline_arguments(vae.input_mode, pair_k)
     done = int(vae.optimizer.iterations.numpy()) if vae.optimizer.built else 0
     chunk = max(1, min(checkpoint_every, steps))
     preview = data.observations(data.sample_factors(8, np.random.default_rng(seed)))
     started = time.time()
     if done < steps:
         vae.fit(
-            make_dataset(data, batch_size, seed=seed, start=done),
+            make_dataset(data, batch_size, seed=seed, start=done, **inputs),
             initial_epoch=done // chunk,
             epochs=math.ceil(steps / chunk),
             steps_per_epoch=chunk,
@@ -158,19 +110,9 @@ def train(
     viz.save_png(os.path.join(run.images, "traversals.png"), viz.traversal_grid(vae, preview))
     viz.save_png(os.path.join(run.images, "samples.png"), viz.sample_grid(vae))
 
-    evaluation = {}
-    representation = metrics.representation_function(vae)
-    for name, fn in eval_fns.items():
-        evaluation[name] = {
-            "metric": name,
-            "dataset": data.name,
-            "seed": seed,
-            "step": int(vae.optimizer.iterations.numpy()),
-            "values": fn(data, representation, seed),
-        }
-        io.write_json(run.eval_results(name), evaluation[name])
+    scores = evaluation.evaluate_model(vae, data, eval_metrics, seed, run)
 
-    final = vae.evaluate(make_dataset(data, batch_size, seed=seed + 1), steps=10, verbose=0, return_dict=True)
+    final = vae.evaluate(make_dataset(data, batch_size, seed=seed + 1, **inputs), steps=10, verbose=0, return_dict=True)
     results = {
         "status": "finished",
         "model": type(vae).__name__,
@@ -186,4 +128,4 @@ def train(
         "kl_per_latent": keras.ops.convert_to_numpy(vae.kl_per_latent.result()).tolist(),
     }
     io.write_json(run.train_results, results)
-    return {"train": results, "eval": evaluation, "run": run}
+    return {"train": results, "eval": scores, "run": run}

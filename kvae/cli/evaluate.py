@@ -1,0 +1,50 @@
+"""kvae-evaluate: score a trained run with disentanglement metrics.
+
+    kvae-evaluate --model_dir=runs/quickstart --gin_config=gin_configs/metrics/dci.gin
+    kvae-evaluate --model_dir=runs/quickstart --gin_config=gin_configs/metrics/all.gin \
+        --gin_bindings="evaluate.seed = 3"
+
+The run's own gin/operative.gin is read first (it chooses the dataset); the
+given configs and bindings come after it. Each metric is written atomically to
+RUN/results/eval/<metric>.json with its values, settings, seed and dataset.
+"""
+
+import os
+
+from absl import app, flags
+
+from kvae.cli import common
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("model_dir", None, "The run directory of a trained model.")
+common.define_gin_flags()
+
+
+def main(argv):
+    if len(argv) > 1:
+        common.fail("kvae-evaluate", f"unexpected arguments {argv[1:]}; expected only --flags")
+    if not FLAGS.model_dir:
+        common.fail("kvae-evaluate", "--model_dir is required: the run directory to evaluate")
+    try:
+        from kvae.run_directory import RunDirectory
+
+        operative = RunDirectory(FLAGS.model_dir).gin
+        if not os.path.exists(operative):
+            raise FileNotFoundError(f"{operative} not found: --model_dir must be a kvae run directory")
+        common.parse_gin([operative, *FLAGS.gin_config], FLAGS.gin_bindings)
+        from kvae import evaluation
+
+        results, run = evaluation.evaluate(FLAGS.model_dir)
+    except (ValueError, OSError, SyntaxError) as error:
+        common.fail("kvae-evaluate", error)
+    for name, result in results.items():
+        scalars = {k: round(v, 4) for k, v in result["values"].items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        print(f"{name}: {scalars}  -> {run.eval_results(name)}")
+
+
+def run():
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,81 @@
+"""Scoring a trained frame with disentanglement metrics; the body of `kvae-evaluate`."""
+
+import inspect
+import os
+import time
+
+import gin
+import keras
+
+from kvae import config, io, metrics
+from kvae.run_directory import RunDirectory
+
+
+def metric_settings(name):
+    """The arguments a metric runs with: its defaults overridden by its gin bindings."""
+    fn = metrics.get(name)
+    settings = {
+        key: parameter.default
+        for key, parameter in inspect.signature(fn).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+    settings.update(gin.get_bindings(name))
+    return settings
+
+
+def evaluate_model(model, data, names, seed, run=None, representation="mean"):
+    """Scores `model` on `data` with each metric in `names`; writes `run`'s results/eval/<name>.json.
+
+    Args:
+        model: a trained frame.
+        data: the `GroundTruthData` to sample from.
+        names: metric names (`kvae.metrics.METRICS`).
+        seed: seeds the sampling of every metric.
+        run: a `RunDirectory` to write into, or None.
+        representation: "mean" (the study's choice) or "sample" codes.
+
+    Returns:
+        {name: result dict with "values", "settings", "seed", "dataset", "step"}.
+    """
+    fns = {name: config.evaluation_metric(name) for name in names}
+    # "posterior" hands (mean, logvar) to the metrics: the mean is the code, the variance serves active units.
+    mode = "posterior" if representation == "mean" else representation
+    representation_fn = metrics.representation_function(model, mode=mode, seed=seed)
+    step = int(model.optimizer.iterations.numpy()) if model.optimizer is not None else None
+    results = {}
+    for name, fn in fns.items():
+        print(f"Evaluating {name} on {data.name} ...", flush=True)
+        started = time.time()
+        values = fn(data, representation_fn, seed)
+        results[name] = {
+            "metric": name,
+            "values": values,
+            "settings": metric_settings(name),
+            "seed": seed,
+            "dataset": data.name,
+            "representation": representation,
+            "step": step,
+            "seconds": time.time() - started,
+        }
+        if run is not None:
+            io.write_json(run.eval_results(name), results[name])
+    return results
+
+
+@gin.configurable("evaluate", denylist=["model_dir"])
+def evaluate(model_dir, metrics=gin.REQUIRED, seed=None, representation="mean"):
+    """Scores the model of a finished run on the run's dataset.
+
+    Args:
+        model_dir: the run directory (its `gin/operative.gin` chooses the dataset).
+        metrics: metric names, e.g. `['mig', 'dci']`.
+        seed: seed of the metrics' sampling; defaults to the run's `train.seed`.
+        representation: "mean" or "sample" codes.
+    """
+    run = RunDirectory(model_dir)
+    if not os.path.exists(run.model):
+        raise FileNotFoundError(f"no trained model at {run.model}: train the run first with kvae-train")
+    if seed is None:
+        seed = io.read_json(run.train_results)["seed"] if os.path.exists(run.train_results) else 0
+    model = keras.saving.load_model(run.model)
+    return evaluate_model(model, config.dataset(), metrics, seed, run, representation), run
