@@ -28,3 +28,27 @@ def test_square_geometry_matches_disent():
         np.testing.assert_allclose(image, expected, atol=1e-7)
     graph = tf.function(data.render_tf, input_signature=[tf.TensorSpec([None, 4], tf.int64)])
     np.testing.assert_array_equal(graph(tf.constant(factors)).numpy(), images)
+
+
+def test_visualize_dataset_cli(tmp_path):
+    """kvae-visualize-dataset: one row per factor, gin bindings apply, errors are one line."""
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    from kvae.cli.visualize_dataset import traversal_images
+
+    rows = traversal_images(XYObject(), num_values=5)
+    assert rows.shape == (4, 5, 64, 64, 3)
+    assert all(len({r.tobytes() for r in row}) == 5 for row in rows)
+    out = tmp_path / "grid.png"
+    cmd = [sys.executable, "-m", "kvae.cli.visualize_dataset", "--dataset=xyobject", f"--output={out}",
+           "--num_values=6", "--gin_bindings=XYObject.grid_spacing = 4"]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "'x': 13" in result.stdout  # (64 - 15) // 4 + 1 positions
+    assert Image.open(out).size == (6 * 65 + 1, 4 * 65 + 1)
+    result = subprocess.run(cmd[:2] + ["--dataset=xyobjekt", f"--output={out}"], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("kvae-visualize-dataset: error: Unknown dataset 'xyobjekt'")
