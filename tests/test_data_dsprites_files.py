@@ -146,3 +146,24 @@ def test_variants_are_seeded(written, scream):
         (f1, x1), (f2, x2), (_, x3) = one(3), one(3), one(4)
         np.testing.assert_array_equal(x1, x2)
         assert not np.array_equal(x1, x3)
+
+
+def test_scream_crop_is_a_window_of_the_image(written, tmp_path):
+    """Background = (crop + c) / 2, sprite = 1 - background, for a window of the (already fitting) image."""
+    from PIL import Image
+
+    rows, cols = np.mgrid[:274, :350]
+    image = np.stack([rows % 256, cols % 256, np.zeros_like(rows)], axis=-1).astype(np.uint8)
+    Image.fromarray(image).save(tmp_path / "grid.png")
+    data = ScreamDSprites(path=written[2]["plain"], factor_sizes=SIZES, image_path=str(tmp_path / "grid.png"))
+    sprites = written[1][:, :, :, None].astype(bool)
+    x = data.render(data.index_to_factors(np.arange(20)), draws=np.arange(20) + 100)
+    background = np.where(sprites[:20], 1 - x, x)
+    crops = 2 * background[..., :2] * 255  # crop * 255 + c * 255, c constant per image and channel
+    offsets = []
+    for crop in crops:
+        step = lambda d: np.mod(d + 0.5, 256) - 0.5  # the grid image wraps at 256
+        np.testing.assert_allclose(step(np.diff(crop[:, :, 0], axis=0)), 1, atol=1e-3)  # consecutive rows
+        np.testing.assert_allclose(step(np.diff(crop[:, :, 1], axis=1)), 1, atol=1e-3)  # consecutive columns
+        offsets.append(tuple(np.floor(crop[0, 0]).astype(int)))
+    assert len(set(offsets)) > 10  # random windows

@@ -115,8 +115,9 @@ class ScreamDSprites(RandomDSprites):
         offsets = noise.uniform(keys, (2,), CROP) * tf.constant([height - 64, width - 64], tf.float32)
         offsets = tf.cast(tf.floor(offsets), tf.int64)  # randint(0, size - 64)
         span = tf.range(64, dtype=tf.int64)
-        rows = tf.gather(tf.constant(self.background), offsets[:, :1] + span)  # [N, 64, W, 3]
-        crops = tf.gather(rows, offsets[:, 1:] + span, axis=2, batch_dims=1)  # [N, 64, 64, 3]
+        rows, cols = offsets[:, :1] + span, offsets[:, 1:] + span  # [N, 64] each
+        pixels = rows[:, :, None] * width + cols[:, None, :]  # [N, 64, 64] flat pixel indices
+        crops = tf.gather(tf.constant(self.background.reshape(-1, 3)), pixels)  # [N, 64, 64, 3]
         background = (crops + noise.uniform(keys, (1, 1, 3), COLOUR)) / 2.0
         return tf.where(sprites > 0.5, 1.0 - background, background)
 

@@ -113,6 +113,8 @@ class ArrayFile:
         indices = np.asarray(indices, np.int64).reshape(-1)
         unique, inverse = np.unique(indices, return_inverse=True)
         out = np.empty((len(unique),) + self.shape[1:], self.dtype)
+        if len(unique) == 0:
+            return out
         flat = out.reshape(len(unique), -1).view(np.uint8)
         fd = self._descriptor()
         breaks = np.flatnonzero(np.diff(unique) != 1) + 1
