@@ -13,6 +13,18 @@ from kvae.data import make_dataset
 from kvae.run_directory import RunDirectory
 
 
+def pipeline_arguments(input_mode, pair_k=1):
+    """The `make_dataset` arguments that yield what a frame's `input_mode` asks for."""
+    modes = {
+        "single": {},
+        "pair": {"mode": "pair", "k": pair_k},
+        "pair_with_labels": {"mode": "pair", "k": pair_k, "with_labels": True},
+    }
+    if input_mode not in modes:
+        raise ValueError(f"unknown frame input_mode {input_mode!r}; expected one of {', '.join(modes)}")
+    return modes[input_mode]
+
+
 @gin.configurable("train", denylist=["model_dir", "overwrite"])
 def train(
     model_dir,

@@ -44,7 +44,15 @@ class VAE(keras.Model):
       dict with key "regularizer" plus the frame's own terms;
     - `reconstruction_term(x, z)` where the reconstruction is not a single
       decode (Grouped-VAE);
-    - `train_step` only when a second optimizer or paired inputs are needed.
+    - `compute_terms(x, training, y)` where the posterior is not the encoder's
+      alone (paired inputs: Ada-GVAE), ending in `posterior_terms`;
+    - `train_step` only when a second optimizer is needed (FactorVAE).
+
+    Two class attributes tell `kvae.training.train` what a frame needs:
+    `input_mode` ("single" images, "pair" of images sharing all but k factors,
+    or "pair_with_labels": pairs and the mask of the factors that changed), and
+    `dataset_arguments`, a mapping of constructor argument to a function of
+    the ground-truth dataset (e.g. `{"dataset_size": len}`) that `train` fills.
 
     Args:
         encoder: layer mapping images to `(mean, logvar)`, with a `latent_dim`.
@@ -54,6 +62,8 @@ class VAE(keras.Model):
     """
 
     tracked_terms = ()
+    input_mode = "single"
+    dataset_arguments = {}
 
     def __init__(self, encoder, decoder, reconstruction_loss="bernoulli", seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -113,9 +123,17 @@ class VAE(keras.Model):
         """The frame's regulariser; the plain VAE's is the KL to the prior."""
         return kl
 
-    def compute_terms(self, x, training=False):
-        """Every term of the objective on a batch, as a dict of scalars."""
+    def compute_terms(self, x, training=False, y=None):
+        """Every term of the objective on a batch, as a dict of scalars.
+
+        `y` is the dataset's target when it has one (the changed-factor mask of
+        labelled pairs); the unsupervised frames ignore it.
+        """
         z_mean, z_logvar = self.encode(x, training=training)
+        return self.posterior_terms(x, z_mean, z_logvar, training=training)
+
+    def posterior_terms(self, x, z_mean, z_logvar, training=False):
+        """The terms of `compute_terms` given the posterior `(z_mean, z_logvar)` of the images `x`."""
         z = self.reparameterize(z_mean, z_logvar)
         reconstruction = self.reconstruction_term(x, z, training=training)
         kl_per_latent = ops.mean(losses.gaussian_kl(z_mean, z_logvar), axis=0)
@@ -164,15 +182,15 @@ class VAE(keras.Model):
         optimizer.apply_gradients([(g, v) for g, v in zip(grads, variables) if g is not None])
 
     def train_step(self, data):
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
-            terms = self.compute_terms(x, training=True)
+            terms = self.compute_terms(x, training=True, y=y)
         self.apply_gradients(tape, terms["loss"], self.trainable_variables)
         return self.update_trackers(terms)
 
     def test_step(self, data):
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return self.update_trackers(self.compute_terms(x, training=False))
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self.update_trackers(self.compute_terms(x, training=False, y=y))
 
     # Serialisation -----------------------------------------------------------
 
