@@ -40,6 +40,6 @@ def uniform(keys, shape, salt, low=0.0, high=1.0):
     size = int(np.prod(shape, dtype=np.int64))
     element = tf.cast(mix(keys, salt), tf.uint32)[:, None]
     counter = tf.cast(tf.range(size, dtype=tf.int64), tf.uint32)[None, :] * tf.constant(_GOLDEN, tf.uint32)
-    bits = hash32(hash32(element + counter) + element)
+    bits = hash32(element + counter)
     unit = tf.cast(tf.bitwise.right_shift(bits, tf.constant(8, tf.uint32)), tf.float32) * (1.0 / (1 << 24))
     return tf.reshape(low + (high - low) * unit, [-1, *shape])
