@@ -74,3 +74,18 @@ def test_batch_samplers_share_the_fixed_factor():
     for m in range(50):
         np.testing.assert_array_equal(pairs[m, 0, :, fixed[m]], pairs[m, 1, :, fixed[m]])
     assert set(fixed.tolist()) == {0, 1, 2}
+
+
+def test_fit_per_factor_keeps_factor_order():
+    from sklearn.tree import DecisionTreeClassifier
+
+    rng = np.random.default_rng(0)
+    # Factor 0 (2 classes) is readable from the codes; factor 1 (5 classes, fitted first) is noise.
+    factors = np.stack([rng.integers(0, 2, 400), rng.integers(0, 5, 400)], axis=1)
+    codes = np.stack([factors[:, 0], rng.normal(size=400)], axis=1)
+    train, test, importance = utils.fit_per_factor(
+        DecisionTreeClassifier(max_depth=2, random_state=0), codes[:300], factors[:300], codes[300:], factors[300:],
+        importances=True,
+    )  # fmt: skip
+    assert test[0] == 1.0 and test[1] < 0.5
+    assert importance.shape == (2, 2) and importance[0, 0] == 1.0 and importance[1, 0] == 0.0

@@ -21,8 +21,10 @@ def beta_vae(train_codes, train_labels, eval_codes, eval_labels, seed=0):
       train_codes, eval_codes: [M, 2, B, D]; batch m holds B pairs of codes whose
         images agree on factor `labels[m]` (and are otherwise independent).
       train_labels, eval_labels: [M] the shared factor of each batch.
-      seed: seeds the logistic regression (disentanglement_lib's
-        `LogisticRegression(random_state=...)`, scikit-learn defaults).
+      seed: seeds the logistic regression, disentanglement_lib's
+        `LogisticRegression(random_state=...)` with the installed scikit-learn's
+        defaults (lbfgs, multinomial; the study ran scikit-learn < 0.22, whose
+        default was liblinear one-vs-rest).
 
     Returns:
       {"train_accuracy", "eval_accuracy"} of a linear classifier predicting the

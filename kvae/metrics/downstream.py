@@ -30,6 +30,10 @@ def downstream(
 ):
     """Accuracy of one classifier per factor trained on the codes.
 
+    The logistic regression keeps scikit-learn's default iteration limit, as
+    disentanglement_lib; its convergence warnings, routine for the large C of
+    the grid on small separable training sets, are silenced.
+
     Returns:
       {"train_accuracy_per_factor", "test_accuracy_per_factor" ([F] lists),
       "mean_train_accuracy", "mean_test_accuracy", "min_train_accuracy", "min_test_accuracy"}.
@@ -37,7 +41,7 @@ def downstream(
     train_codes, train_factors = utils.check_codes_factors(train_codes, train_factors)
     test_codes, test_factors = utils.check_codes_factors(test_codes, test_factors)
     train, test, _ = utils.fit_per_factor(
-        make_predictor(predictor, seed), train_codes, train_factors, test_codes, test_factors, n_jobs=n_jobs
+        make_predictor(predictor, seed), train_codes, train_factors, test_codes, test_factors, n_jobs=n_jobs, quiet=True
     )
     return {
         "train_accuracy_per_factor": train.tolist(),

@@ -1,9 +1,12 @@
 """Pieces shared by the metrics: seeding, sampling codes, discretisation, information."""
 
+import warnings
+
 import numpy as np
 import sklearn.metrics
-from sklearn.base import clone
 from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 
 DEFAULT_BATCH_SIZE = 256
 
@@ -194,31 +197,38 @@ def standardize(train, test=None, keep_constant=True):
 # --- Per-factor predictors -------------------------------------------------------
 
 
-def _fit_one(estimator, x_train, y_train, x_test, y_test, importances):
+def _fit_one(estimator, x_train, y_train, x_test, y_test, importances, quiet):
     classes = np.unique(y_train)
     if len(classes) == 1:  # Too few points to see two classes: predict the one seen.
         predict = lambda x: np.full(len(x), classes[0])  # noqa: E731
         weights = np.zeros(x_train.shape[1])
     else:
-        model = clone(estimator).fit(x_train, y_train)
+        with warnings.catch_warnings():
+            if quiet:
+                warnings.simplefilter("ignore", ConvergenceWarning)
+            model = clone(estimator).fit(x_train, y_train)
         predict = model.predict
         weights = np.abs(model.feature_importances_) if importances else None
     return float(np.mean(predict(x_train) == y_train)), float(np.mean(predict(x_test) == y_test)), weights
 
 
-def fit_per_factor(estimator, x_train, y_train, x_test, y_test, importances=False, n_jobs=None):
+def fit_per_factor(estimator, x_train, y_train, x_test, y_test, importances=False, n_jobs=None, quiet=False):
     """Fits a clone of `estimator` per factor to predict it from the codes, in parallel (joblib).
 
-    A factor that shows a single value in the training set is predicted as
-    that value (scikit-learn classifiers refuse one class).
+    Factors with more classes (the slower fits) are dispatched first, so that
+    the cores finish together. A factor that shows a single value in the
+    training set is predicted as that value (scikit-learn classifiers refuse
+    one class). `quiet` silences scikit-learn's convergence warnings.
 
     Returns:
       train accuracies [F], test accuracies [F], and with `importances` the
       absolute `feature_importances_` [D, F] (else None).
     """
+    num_factors = y_train.shape[1]
+    order = sorted(range(num_factors), key=lambda j: -len(np.unique(y_train[:, j])))
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_one)(estimator, x_train, y_train[:, j], x_test, y_test[:, j], importances)
-        for j in range(y_train.shape[1])
+        delayed(_fit_one)(estimator, x_train, y_train[:, j], x_test, y_test[:, j], importances, quiet) for j in order
     )
+    results = [result for _, result in sorted(zip(order, results), key=lambda pair: pair[0])]
     train_acc, test_acc, weights = zip(*results)
     return np.array(train_acc), np.array(test_acc), np.stack(weights, axis=1) if importances else None
