@@ -49,3 +49,19 @@ def test_errors(written, tmp_path, monkeypatch):
         f["images"] = np.zeros((288, 64, 64, 4), np.uint8)
     with pytest.raises(CorruptDatasetError, match=r"'images' of shape \(288, 64, 64, 4\), expected Nx64x64x3"):
         Shapes3D(path=str(tmp_path / "rgba.h5"), factor_sizes=SIZES)
+
+
+def test_chunked_compressed_h5_is_read_by_sorted_chunks(written, tmp_path):
+    import h5py
+
+    from kvae.data import files
+
+    _, images = written
+    path = str(tmp_path / "chunked.h5")
+    with h5py.File(written[0] / "3dshapes" / "3dshapes.h5", "r") as src, h5py.File(path, "w") as f:
+        f.create_dataset("images", data=src["images"][()], chunks=(4, 64, 64, 3), compression="gzip")
+        f["labels"] = src["labels"][()]
+    data = Shapes3D(path=path, factor_sizes=SIZES)
+    assert isinstance(data.images, files.H5Array)
+    indices = np.array([200, 3, 3, 287, 0])
+    np.testing.assert_array_equal(data.render(data.index_to_factors(indices)), images[indices])

@@ -20,6 +20,7 @@ Every file-backed loader shares these helpers:
 import hashlib
 import json
 import os
+import threading
 import zipfile
 
 import numpy as np
@@ -92,7 +93,7 @@ class ArrayFile:
         self.path, self.offset = path, int(offset)
         self.shape, self.dtype = tuple(int(s) for s in shape), np.dtype(dtype)
         self.record_bytes = int(np.prod(self.shape[1:], dtype=np.int64)) * self.dtype.itemsize
-        self._fd, self._pid = None, None
+        self._fd, self._pid, self._lock = None, None, threading.Lock()
         expected = self.offset + self.shape[0] * self.record_bytes
         if os.path.getsize(path) < expected:
             raise CorruptDatasetError(
@@ -104,9 +105,10 @@ class ArrayFile:
         return self.shape[0]
 
     def _descriptor(self):
-        if self._pid != os.getpid():  # a fork gets its own descriptor
-            self._fd, self._pid = os.open(self.path, os.O_RDONLY), os.getpid()
-        return self._fd
+        with self._lock:
+            if self._pid != os.getpid():  # a fork gets its own descriptor
+                self._fd, self._pid = os.open(self.path, os.O_RDONLY), os.getpid()
+            return self._fd
 
     def read(self, indices):
         """Elements `indices` [N] -> array [N, ...] (a copy, in the order asked)."""
@@ -151,7 +153,7 @@ class H5Array:
         self.path, self.key, self.chunk = path, key, chunk
         with h5py.File(path, "r") as f:
             self.shape, self.dtype = tuple(f[key].shape), f[key].dtype
-        self._file, self._pid = None, None
+        self._file, self._pid, self._lock = None, None, threading.Lock()
 
     def __len__(self):
         return self.shape[0]
@@ -159,8 +161,9 @@ class H5Array:
     def read(self, indices):
         import h5py
 
-        if self._pid != os.getpid():
-            self._file, self._pid = h5py.File(self.path, "r"), os.getpid()
+        with self._lock:
+            if self._pid != os.getpid():
+                self._file, self._pid = h5py.File(self.path, "r"), os.getpid()
         indices = np.asarray(indices, np.int64).reshape(-1)
         unique, inverse = np.unique(indices, return_inverse=True)
         dataset = self._file[self.key]
