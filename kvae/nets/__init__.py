@@ -1,6 +1,7 @@
-"""Encoders and decoders: Keras layers mapping images to (mean, logvar) and codes to logits."""
+"""Encoders, decoders and discriminators: Keras layers mapping images to (mean, logvar), codes to logits."""
 
 from kvae.nets.conv import ConvDecoder, ConvEncoder
+from kvae.nets.discriminator import Discriminator
 from kvae.nets.fc import FCDecoder, FCEncoder
 
 ENCODERS = {"conv": ConvEncoder, "fc": FCEncoder}

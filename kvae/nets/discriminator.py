@@ -1,0 +1,51 @@
+"""The code discriminator of FactorVAE (Kim & Mnih 2018)."""
+
+import keras
+from keras import layers
+
+
+@keras.saving.register_keras_serializable(package="kvae")
+class Discriminator(keras.layers.Layer):
+    """MLP on codes -> 2 logits: class 0 "drawn from q(z)", class 1 "from prod_j q(z_j)".
+
+    Kim & Mnih 2018, appendix (and disentanglement_lib): 6 dense layers of 1000
+    units with LeakyReLU(0.2), then a dense layer of 2 logits.
+
+    Args:
+        units: width of each hidden layer.
+        num_layers: number of hidden layers.
+        negative_slope: slope of the LeakyReLU for negative inputs.
+    """
+
+    def __init__(self, units=1000, num_layers=6, negative_slope=0.2, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.num_layers = int(num_layers)
+        self.negative_slope = float(negative_slope)
+        self.hidden = [layers.Dense(self.units, name=f"dense{i}") for i in range(self.num_layers)]
+        self.activation = layers.LeakyReLU(self.negative_slope)
+        self.logits = layers.Dense(2, name="logits")
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        for dense in self.hidden:
+            dense.build(shape)
+            shape = (shape[0], self.units)
+        self.logits.build(shape)
+
+    def call(self, z):
+        h = z
+        for dense in self.hidden:
+            h = self.activation(dense(h))
+        return self.logits(h)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 2)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "num_layers": self.num_layers,
+            "negative_slope": self.negative_slope,
+        }
