@@ -2,23 +2,9 @@
 Disentangled Latent Concepts from Unlabeled Observations", Sec. 3)."""
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.svm import LinearSVC
 
 from kvae.metrics import utils
-
-
-def _svc_accuracies(code_train, factors_train, code_test, factors_test, seed):
-    """Test accuracy of a one-latent linear SVM for each factor -> [F]."""
-    accuracies = []
-    for j in range(factors_train.shape[1]):
-        if len(np.unique(factors_train[:, j])) == 1:
-            accuracies.append(np.mean(factors_test[:, j] == factors_train[0, j]))
-            continue
-        model = LinearSVC(C=0.01, class_weight="balanced", random_state=seed)
-        model.fit(code_train[:, None], factors_train[:, j])
-        accuracies.append(np.mean(model.predict(code_test[:, None]) == factors_test[:, j]))
-    return accuracies
 
 
 def sap_matrix(
@@ -38,14 +24,19 @@ def sap_matrix(
         with np.errstate(divide="ignore", invalid="ignore"):
             r2 = cross**2 / (var_codes[:, None] * var_factors[None, :])
         return np.where(var_codes[:, None] > 1e-12, r2, 0.0)
+    has_two = np.array([len(np.unique(factors[:, j])) > 1 for j in range(factors.shape[1])])
     if test_codes is None or test_factors is None:
         raise ValueError("the discrete SAP score needs test_codes and test_factors")
     test_codes, test_factors = utils.check_codes_factors(test_codes, test_factors)
-    rows = Parallel(n_jobs=n_jobs)(
-        delayed(_svc_accuracies)(codes[:, i], factors, test_codes[:, i], test_factors, seed)
-        for i in range(codes.shape[1])
-    )
-    return np.array(rows, dtype=np.float64)
+    pairs = [(i, j) for i in range(codes.shape[1]) for j in np.flatnonzero(has_two)]
+    svc = LinearSVC(C=0.01, class_weight="balanced", random_state=seed)
+    models = utils.fit_many([(svc, codes[:, i, None], factors[:, j]) for i, j in pairs], n_jobs)
+    matrix = np.zeros((codes.shape[1], factors.shape[1]))
+    for (i, j), model in zip(pairs, models):
+        matrix[i, j] = np.mean(model.predict(test_codes[:, i, None]) == test_factors[:, j])
+    for j in np.flatnonzero(~has_two):  # One training value: predicted by every latent.
+        matrix[:, j] = np.mean(test_factors[:, j] == factors[0, j])
+    return matrix
 
 
 def sap(

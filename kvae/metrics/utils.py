@@ -4,9 +4,9 @@ import warnings
 
 import numpy as np
 import sklearn.metrics
-from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.parallel import Parallel, delayed
 
 DEFAULT_BATCH_SIZE = 256
 
@@ -197,19 +197,16 @@ def standardize(train, test=None, keep_constant=True):
 # --- Per-factor predictors -------------------------------------------------------
 
 
-def _fit_one(estimator, x_train, y_train, x_test, y_test, importances, quiet):
-    classes = np.unique(y_train)
-    if len(classes) == 1:  # Too few points to see two classes: predict the one seen.
-        predict = lambda x: np.full(len(x), classes[0])  # noqa: E731
-        weights = np.zeros(x_train.shape[1])
-    else:
-        with warnings.catch_warnings():
-            if quiet:
-                warnings.simplefilter("ignore", ConvergenceWarning)
-            model = clone(estimator).fit(x_train, y_train)
-        predict = model.predict
-        weights = np.abs(model.feature_importances_) if importances else None
-    return float(np.mean(predict(x_train) == y_train)), float(np.mean(predict(x_test) == y_test)), weights
+def fit_many(jobs, n_jobs=None, quiet=False):
+    """Fits (estimator, x, y) jobs in parallel and returns the fitted clones, in order.
+
+    The workers run scikit-learn only (no kvae import, hence no deep-learning
+    backend in them). `quiet` silences scikit-learn's convergence warnings.
+    """
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore", ConvergenceWarning)
+        return Parallel(n_jobs=n_jobs)(delayed(clone(estimator).fit)(x, y) for estimator, x, y in jobs)
 
 
 def fit_per_factor(estimator, x_train, y_train, x_test, y_test, importances=False, n_jobs=None, quiet=False):
@@ -218,17 +215,22 @@ def fit_per_factor(estimator, x_train, y_train, x_test, y_test, importances=Fals
     Factors with more classes (the slower fits) are dispatched first, so that
     the cores finish together. A factor that shows a single value in the
     training set is predicted as that value (scikit-learn classifiers refuse
-    one class). `quiet` silences scikit-learn's convergence warnings.
+    one class).
 
     Returns:
       train accuracies [F], test accuracies [F], and with `importances` the
       absolute `feature_importances_` [D, F] (else None).
     """
-    num_factors = y_train.shape[1]
-    order = sorted(range(num_factors), key=lambda j: -len(np.unique(y_train[:, j])))
-    results = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_one)(estimator, x_train, y_train[:, j], x_test, y_test[:, j], importances, quiet) for j in order
-    )
-    results = [result for _, result in sorted(zip(order, results), key=lambda pair: pair[0])]
-    train_acc, test_acc, weights = zip(*results)
+    counts = [len(np.unique(y_train[:, j])) for j in range(y_train.shape[1])]
+    order = sorted((j for j in range(len(counts)) if counts[j] > 1), key=lambda j: -counts[j])
+    fitted = dict(zip(order, fit_many([(estimator, x_train, y_train[:, j]) for j in order], n_jobs, quiet)))
+    train_acc, test_acc, weights = [], [], []
+    for j in range(len(counts)):
+        if j in fitted:
+            predict, weight = fitted[j].predict, np.abs(fitted[j].feature_importances_) if importances else None
+        else:  # One class seen: predict it.
+            predict, weight = (lambda x, value=y_train[0, j]: np.full(len(x), value)), np.zeros(x_train.shape[1])
+        train_acc.append(np.mean(predict(x_train) == y_train[:, j]))
+        test_acc.append(np.mean(predict(x_test) == y_test[:, j]))
+        weights.append(weight)
     return np.array(train_acc), np.array(test_acc), np.stack(weights, axis=1) if importances else None
