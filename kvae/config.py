@@ -10,7 +10,7 @@ import keras
 
 from kvae import data, frames, metrics, nets
 
-for _cls in (*frames.FRAMES.values(), *nets.ENCODERS.values(), *nets.DECODERS.values()):
+for _cls in (*frames.FRAMES.values(), *nets.ENCODERS.values(), *nets.DECODERS.values(), nets.Discriminator):
     gin.external_configurable(_cls, _cls.__name__)
 
 _CONFIGURABLE_DATASETS = {}
