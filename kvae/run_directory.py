@@ -57,15 +57,3 @@ class RunDirectory:
             shutil.rmtree(self.root)
         elif self.is_finished():
             raise RunDirectoryError(f"model_dir {self.root} holds a finished run; pass --overwrite to replace it")
-
-
-def pipeline_arguments(input_mode, pair_k=1):
-    """The `make_dataset` arguments that yield what a frame's `input_mode` asks for."""
-    modes = {
-        "single": {},
-        "pair": {"mode": "pair", "k": pair_k},
-        "pair_with_labels": {"mode": "pair", "k": pair_k, "with_labels": True},
-    }
-    if input_mode not in modes:
-        raise ValueError(f"unknown frame input_mode {input_mode!r}; expected one of {', '.join(modes)}")
-    return modes[input_mode]
