@@ -47,14 +47,19 @@ class FFTConvolution:
 
     def __call__(self, images):
         """Blurs images of shape [..., H, W, C]; returns float32 of the same shape."""
-        images = ops.convert_to_tensor(images, dtype="float32")
-        if tuple(images.shape[-3:-1]) != self.image_hw:
-            raise ValueError(
-                f"FFTConvolution built for {self.image_hw[0]}x{self.image_hw[1]} images, "
-                f"got images of shape {tuple(images.shape)}"
-            )
+        images = as_images(images, self.image_hw, "FFTConvolution")
         planes = ops.moveaxis(images, -1, -3)  # [..., C, H, W]: rfft2d works on the last two axes
         spectrum = tf.signal.rfft2d(planes, fft_length=self.fft_shape)  # zero pads to fft_shape
         planes = tf.signal.irfft2d(spectrum * self.kernel_fft, fft_length=self.fft_shape)
         height, width = self.image_hw
         return ops.moveaxis(planes[..., :height, :width], -3, -1)
+
+
+def as_images(images, image_hw, convolution):
+    """`images` as float32 [..., H, W, C]; an error naming `convolution` when H, W differ from `image_hw`."""
+    images = ops.convert_to_tensor(images, dtype="float32")
+    if tuple(images.shape[-3:-1]) != tuple(image_hw):
+        raise ValueError(
+            f"{convolution} built for {image_hw[0]}x{image_hw[1]} images, got images of shape {tuple(images.shape)}"
+        )
+    return images

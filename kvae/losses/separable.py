@@ -2,7 +2,8 @@
 
 import numpy as np
 import tensorflow as tf
-from keras import ops
+
+from kvae.losses.fft import as_images
 
 
 def separate(kernel, rtol=1e-6):
@@ -51,10 +52,5 @@ class SeparableConvolution:
 
     def __call__(self, images):
         """Convolves images of shape [..., H, W, C]; returns float32 of the same shape."""
-        images = ops.convert_to_tensor(images, dtype="float32")
-        if tuple(images.shape[-3:-1]) != self.image_hw:
-            raise ValueError(
-                f"SeparableConvolution built for {self.image_hw[0]}x{self.image_hw[1]} images, "
-                f"got images of shape {tuple(images.shape)}"
-            )
+        images = as_images(images, self.image_hw, "SeparableConvolution")
         return tf.einsum("ih,...hwc,jw->...ijc", self.rows, images, self.columns)
