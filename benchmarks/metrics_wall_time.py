@@ -5,7 +5,9 @@ pixels; the representation is a fixed random linear map of the standardised
 factors to 10 latents plus Gaussian noise, returned as (mean, logvar) so that
 every metric, the posterior ones included, can run. DCI runs twice, on one
 core and on all, to show that its per-factor classifiers use every core; the
-"cores" column is CPU seconds (workers included) per wall-clock second.
+"cores" column is CPU seconds (workers included) per wall-clock second. On a
+shared machine the scheduler may give the session about one core whatever
+the number of workers; the "cores" column then stays near 1.
 
     python benchmarks/metrics_wall_time.py            # study sizes (minutes)
     python benchmarks/metrics_wall_time.py --scale 0.1 --only mig dci
