@@ -33,6 +33,14 @@ def parse_gin(config_files, bindings):
         logging.disable(logging.NOTSET)
 
 
+def show_metric_progress():
+    """Prints the metrics' progress messages (sampling, fitting) to stdout."""
+    progress = logging.getLogger("kvae.metrics")
+    if not progress.handlers:
+        progress.setLevel(logging.INFO)
+        progress.addHandler(logging.StreamHandler(sys.stdout))
+
+
 def fail(program, error):
     """Prints `program: error: <first line of error>` to stderr and exits with status 1."""
     message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

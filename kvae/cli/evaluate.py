@@ -34,6 +34,8 @@ def main(argv):
         common.parse_gin([operative, *FLAGS.gin_config], FLAGS.gin_bindings)
         from kvae import evaluation
 
+        common.show_metric_progress()
+
         results, run = evaluation.evaluate(FLAGS.model_dir)
     except (ValueError, OSError, SyntaxError) as error:
         common.fail("kvae-evaluate", error)

@@ -28,6 +28,7 @@ def main(argv):
         common.fail("kvae-train", "--model_dir is required: the run directory to write")
     try:
         common.parse_gin(FLAGS.gin_config, FLAGS.gin_bindings)
+        common.show_metric_progress()
         from kvae import training
 
         result = training.train(FLAGS.model_dir, overwrite=FLAGS.overwrite)

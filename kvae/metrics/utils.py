@@ -1,5 +1,7 @@
 """Pieces shared by the metrics: seeding, sampling codes, discretisation, information."""
 
+import logging
+import time
 import warnings
 
 import numpy as np
@@ -9,6 +11,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.parallel import Parallel, delayed
 
 DEFAULT_BATCH_SIZE = 256
+PROGRESS_SECONDS = 5.0
+logger = logging.getLogger("kvae.metrics")  # INFO: progress of sampling and fitting (kvae-evaluate shows it)
 
 
 def as_rng(random_state):
@@ -52,10 +56,12 @@ def encode_pair(data, representation_fn, factors, batch_size=DEFAULT_BATCH_SIZE)
     """
     factors = np.asarray(factors)
     lead, flat = factors.shape[:-1], factors.reshape(-1, factors.shape[-1])
-    outputs = [
-        _split_output(representation_fn(data.observations(flat[start : start + batch_size])))
-        for start in range(0, len(flat), batch_size)
-    ]
+    outputs, started, reported = [], time.time(), time.time()
+    for start in range(0, len(flat), batch_size):
+        outputs.append(_split_output(representation_fn(data.observations(flat[start : start + batch_size]))))
+        if time.time() - reported > PROGRESS_SECONDS:
+            reported, done = time.time(), start + len(flat[start : start + batch_size])
+            logger.info("encoded %d/%d images (%.0f/s)", done, len(flat), done / (reported - started))
     means, logvars = zip(*outputs)
     mean = np.concatenate(means).reshape(lead + (-1,))
     if any(logvar is None for logvar in logvars):
@@ -203,10 +209,16 @@ def fit_many(jobs, n_jobs=None, quiet=False):
     The workers run scikit-learn only (no kvae import, hence no deep-learning
     backend in them). `quiet` silences scikit-learn's convergence warnings.
     """
+    jobs = list(jobs)
+    if jobs:
+        logger.info("fitting %d %s models on %d points", len(jobs), type(jobs[0][0]).__name__, len(jobs[0][1]))
+    started = time.time()
     with warnings.catch_warnings():
         if quiet:
             warnings.simplefilter("ignore", ConvergenceWarning)
-        return Parallel(n_jobs=n_jobs)(delayed(clone(estimator).fit)(x, y) for estimator, x, y in jobs)
+        fitted = Parallel(n_jobs=n_jobs)(delayed(clone(estimator).fit)(x, y) for estimator, x, y in jobs)
+    logger.info("fitted %d models in %.1f s", len(jobs), time.time() - started)
+    return fitted
 
 
 def fit_per_factor(estimator, x_train, y_train, x_test, y_test, importances=False, n_jobs=None, quiet=False):
