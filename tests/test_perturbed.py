@@ -61,7 +61,7 @@ def test_s_from_a_callable_is_cached_and_reused(tmp_path):
     assert given.cache_path.startswith(str(tmp_path / "mine"))
 
 
-def test_s_from_a_trained_model_is_its_least_noisy_latent():
+def test_s_from_a_trained_model_is_its_least_noisy_latent(tmp_path):
     import kvae
 
     model = kvae.frames.BetaVAE(kvae.nets.ConvEncoder(4, BASE.observation_shape), kvae.nets.ConvDecoder(BASE.observation_shape), beta=4)
@@ -71,6 +71,12 @@ def test_s_from_a_trained_model_is_its_least_noisy_latent():
     mean, logvar = (np.asarray(v) for v in model.encode(images))
     j = np.argmin(np.exp(logvar).mean(axis=0))
     np.testing.assert_allclose(data.s, mean[:, j], rtol=1e-4, atol=1e-5)
+
+    # The same from the saved model's path (how a gin config names it).
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    from_path = Perturbed(BASE, eps=0.1, s=path, cache_dir=str(tmp_path / "s"))
+    np.testing.assert_allclose(from_path.s, mean[:, j], rtol=1e-4, atol=1e-5)
 
 
 def test_pipeline_and_uniform_control():
