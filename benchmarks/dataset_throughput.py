@@ -31,6 +31,8 @@ import time
 
 import numpy as np
 
+from common import make_beta_vae, pipeline_images_per_second
+
 FILE_BACKED = ("dsprites", "color_dsprites", "noisy_dsprites", "scream_dsprites", "shapes3d", "smallnorb", "cars3d",
                "mpi3d_toy", "mpi3d_realistic", "mpi3d_real")
 
@@ -77,31 +79,8 @@ def write_files(root, scale, mpi3d_images):
     return kw
 
 
-def pipeline_rate(data, batch_size, batches):
-    from kvae.data import make_dataset
-
-    iterator = iter(make_dataset(data, batch_size, seed=0))
-    for _ in range(10):
-        next(iterator)
-    start = time.perf_counter()
-    for _ in range(batches):
-        next(iterator)
-    return batches * batch_size / (time.perf_counter() - start)
-
-
-def make_model(shape):
-    import keras
-
-    from kvae import frames, nets
-
-    model = frames.BetaVAE(nets.ConvEncoder(10, shape), nets.ConvDecoder(shape), beta=4)
-    model.build((None,) + tuple(shape))
-    model.compile(optimizer=keras.optimizers.Adam(1e-4))
-    return model
-
-
 def train_rate(shape, batch_size, steps):
-    model = make_model(shape)
+    model = make_beta_vae(shape)
     batch = np.random.default_rng(0).random((batch_size,) + shape, dtype=np.float32).round()
     for _ in range(3):
         model.train_on_batch(batch)
@@ -126,7 +105,7 @@ def train_and_report_rss(name, kwargs, steps, batch_size):
     import kvae.data
 
     data = kvae.data.get(name, **kwargs)
-    model = make_model(data.observation_shape)
+    model = make_beta_vae(data.observation_shape)
     iterator = iter(kvae.data.make_dataset(data, batch_size, seed=0))
     for _ in range(steps):
         model.train_on_batch(next(iterator))
@@ -169,7 +148,7 @@ def main():
             start = time.perf_counter()
             data = kvae.data.get(name, **kwargs.get(name, {}))
             built = time.perf_counter() - start
-            rate = pipeline_rate(data, args.batch_size, args.batches)
+            rate = pipeline_images_per_second(data, args.batch_size, args.batches)
             ratio = rate / rates[data.observation_shape[-1]]
             print(f"{name:18s} {built:11.1f} {rate:15.0f} {ratio:11.1f}  {'ok' if ratio >= 10 else 'BELOW TARGET'}", flush=True)
         print(f"\nPeak RSS training beta-VAE for {args.rss_steps} steps (target <= 1536 MB):")

@@ -14,7 +14,6 @@ the number of workers; the "cores" column then stays near 1.
 """
 
 import argparse
-import functools
 import os
 import time
 

@@ -4,22 +4,12 @@
 """
 
 import argparse
-import time
 
 import kvae.data
+from common import pipeline_images_per_second
 
 PROCEDURAL = ("xysquares", "dsprites_procedural")
 
-
-def throughput(name, batch_size, batches, warmup, seed=0):
-    """Images/s of `make_dataset(name)` over `batches` batches after `warmup` batches."""
-    iterator = iter(kvae.data.make_dataset(name, batch_size, seed))
-    for _ in range(warmup):
-        next(iterator)
-    start = time.perf_counter()
-    for _ in range(batches):
-        next(iterator)
-    return batches * batch_size / (time.perf_counter() - start)
 
 
 def main():
@@ -30,7 +20,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=20, help="untimed batches first")
     args = parser.parse_args()
     for name in args.datasets:
-        rate = throughput(name, args.batch_size, args.batches, args.warmup)
+        rate = pipeline_images_per_second(name, args.batch_size, args.batches, args.warmup)
         print(f"{name:24s} batch {args.batch_size:4d}: {rate:10.0f} images/s")
 
 

@@ -11,18 +11,11 @@ Prints, measured in one run:
 import argparse
 import time
 
-import keras
 import numpy as np
 
 import kvae  # noqa: F401
-from kvae import data, frames, losses, nets
-
-
-def make_model(shape, loss, jit_compile):
-    model = frames.BetaVAE(nets.ConvEncoder(10, shape), nets.ConvDecoder(shape), beta=4.0, reconstruction_loss=loss)
-    model.build((None,) + shape)
-    model.compile(optimizer=keras.optimizers.Adam(1e-4), jit_compile=jit_compile)
-    return model
+from common import make_beta_vae, pipeline_images_per_second
+from kvae import data, losses
 
 
 def seconds_per_step(models, batch, steps, rounds=5):
@@ -44,16 +37,6 @@ def seconds_per_step(models, batch, steps, rounds=5):
     return [float(np.median(record)) for record in times]
 
 
-def pipeline_images_per_second(dataset, batch_size, batches):
-    iterator = iter(data.make_dataset(dataset, batch_size, seed=0))
-    for _ in range(5):
-        next(iterator)
-    start = time.perf_counter()
-    for _ in range(batches):
-        next(iterator)
-    return batches * batch_size / (time.perf_counter() - start)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=60)
@@ -66,14 +49,14 @@ def main():
     dsprites_batch = next(iter(data.make_dataset(dsprites, b, seed=0)))
     xysquares_batch = next(iter(data.make_dataset(xysquares, b, seed=0)))
 
-    (bvae,) = seconds_per_step([make_model(dsprites.observation_shape, "bernoulli", args.jit_compile)], dsprites_batch, args.steps)
+    (bvae,) = seconds_per_step([make_beta_vae(dsprites.observation_shape, "bernoulli", args.jit_compile)], dsprites_batch, args.steps)
     train_rate = b / bvae
     print(f"beta-VAE (bernoulli, dSprites) training: {train_rate:8.1f} images/s  ({1000 * bvae:.1f} ms/step, batch {b})")
 
     name = "mse_box_r31_l1.0_k3969.0"
     fft = losses.AugmentedLoss("mse", losses.box_kernel(31), alpha=3969.0, name=name, method="fft")
     mse, blur, blur_fft = seconds_per_step(
-        [make_model(xysquares.observation_shape, loss, args.jit_compile) for loss in ("mse", name, fft)],
+        [make_beta_vae(xysquares.observation_shape, loss, args.jit_compile) for loss in ("mse", name, fft)],
         xysquares_batch,
         args.steps,
     )
@@ -81,7 +64,7 @@ def main():
     print(f"ratio blur-loss step / mse step:            {blur / mse:6.2f}   (target <= 1.3; FFT path {blur_fft / mse:.2f})")
 
     for name, dataset, step in (("dsprites_procedural", dsprites, bvae), ("xysquares", xysquares, mse)):
-        rate = pipeline_images_per_second(dataset, b, 4 * args.steps)
+        rate = pipeline_images_per_second(dataset, b, 4 * args.steps, warmup=5)
         print(f"ratio pipeline / training images/s, {name:20s} {rate / (b / step):6.1f}   "
               f"({rate:.0f} vs {b / step:.0f} images/s; target >= 10)")
 
