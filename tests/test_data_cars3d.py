@@ -5,11 +5,6 @@ import scipy.io
 from kvae.data import Cars3D, CorruptDatasetError, MissingDatasetError, files, synthetic
 
 
-@pytest.fixture(autouse=True)
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("KVAE_CACHE", str(tmp_path / "cache"))
-
-
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")

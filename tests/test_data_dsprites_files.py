@@ -11,11 +11,6 @@ SIZES = (3, 2, 2, 3, 4)  # a subset grid of dSprites' (3, 6, 40, 32, 32)
 FILENAME = "dsprites_ndarray_co1sh3sc6or40x32y32_64x64"
 
 
-@pytest.fixture(autouse=True)
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("KVAE_CACHE", str(tmp_path / "cache"))
-
-
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     """The images written, and the file in each format: compressed npz (as released), plain npz, hdf5."""

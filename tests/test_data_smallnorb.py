@@ -6,11 +6,6 @@ from kvae.data import CorruptDatasetError, MissingDatasetError, SmallNORB, files
 GRID = (2, 2, 3, 2, 2)  # category, instance, elevation, azimuth, lighting
 
 
-@pytest.fixture(autouse=True)
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("KVAE_CACHE", str(tmp_path / "cache"))
-
-
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")

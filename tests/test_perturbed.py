@@ -6,11 +6,6 @@ from kvae.data import Perturbed, UniformNoise, XYSquares, make_dataset
 BASE = XYSquares(grid_size=2)  # 64 elements
 
 
-@pytest.fixture(autouse=True)
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("KVAE_CACHE", str(tmp_path / "cache"))
-
-
 def all_factors(data):
     return data.index_to_factors(np.arange(len(data)))
 
