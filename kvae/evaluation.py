@@ -24,7 +24,7 @@ def metric_settings(name):
 
 
 def evaluate_model(model, data, names, seed, run=None, representation="mean"):
-    """Scores `model` on `data` with each metric in `names`; writes `run`'s results/eval/<name>.json.
+    """Scores `model` on `data` with each metric in `names`; writes `run`'s results/eval/<representation>/<name>.json.
 
     Args:
         model: a trained frame.
@@ -58,7 +58,7 @@ def evaluate_model(model, data, names, seed, run=None, representation="mean"):
             "seconds": time.time() - started,
         }
         if run is not None:
-            io.write_json(run.eval_results(name), results[name])
+            io.write_json(run.eval_results(name, representation), results[name])
     return results
 
 

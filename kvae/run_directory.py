@@ -5,7 +5,7 @@
     model.keras              the final model
     tensorboard/             scalars and image grids
     results/train.json       steps, throughput, final values of every term
-    results/eval/<m>.json    each evaluation metric
+    results/eval/<r>/<m>.json  each evaluation metric m of the representation r (mean, sample)
     images/                  reconstructions, traversals and samples (PNG)
 """
 
@@ -32,8 +32,9 @@ class RunDirectory:
         self.train_results = os.path.join(self.results, "train.json")
         self.images = os.path.join(self.root, "images")
 
-    def eval_results(self, metric):
-        return os.path.join(self.results, "eval", f"{metric}.json")
+    def eval_results(self, metric, representation="mean"):
+        """results/eval/<representation>/<metric>.json: evaluations of other representations never overwrite it."""
+        return os.path.join(self.results, "eval", representation, f"{metric}.json")
 
     def is_finished(self):
         return os.path.exists(self.train_results) and io.read_json(self.train_results).get("status") == "finished"

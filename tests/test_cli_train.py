@@ -49,7 +49,7 @@ def test_run_directory_tensorboard_and_refusal(tmp_path):
     train = json.loads((model_dir / "results" / "train.json").read_text())
     assert train["status"] == "finished" and train["steps"] == 6 and train["model"] == "BetaVAE"
     assert len(train["kl_per_latent"]) == 4
-    mig = json.loads((model_dir / "results" / "eval" / "mig.json").read_text())
+    mig = json.loads((model_dir / "results" / "eval" / "mean" / "mig.json").read_text())
     assert 0.0 <= mig["values"]["mig"] <= 1.0 and len(mig["values"]["mig_per_factor"]) == 6
     assert mig["dataset"] == "xysquares" and mig["seed"] == 0
     for name in ("reconstructions", "traversals", "samples"):

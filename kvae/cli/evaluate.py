@@ -6,7 +6,7 @@
 
 The run's own gin/operative.gin is read first (it chooses the dataset); the
 given configs and bindings come after it. Each metric is written atomically to
-RUN/results/eval/<metric>.json with its values, settings, seed and dataset.
+RUN/results/eval/<representation>/<metric>.json with its values, settings, seed and dataset.
 """
 
 import os
@@ -41,7 +41,7 @@ def main(argv):
         common.fail("kvae-evaluate", error)
     for name, result in results.items():
         scalars = {k: round(v, 4) for k, v in result["values"].items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        print(f"{name}: {scalars}  -> {run.eval_results(name)}")
+        print(f"{name}: {scalars}  -> {run.eval_results(name, result['representation'])}")
 
 
 def run():
