@@ -1,0 +1,11 @@
+"""kvae's exception type for user errors: bad input, a run directory that cannot be used, a config that does not fit.
+
+The command lines print a `KvaeError` (and Keras' or gin's `ValueError`) as one line and exit with status 1;
+any other exception is an internal error and keeps its traceback.
+"""
+
+__all__ = ["KvaeError"]
+
+
+class KvaeError(ValueError):
+    """A user error: the message says what was expected and what was given."""
