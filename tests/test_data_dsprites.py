@@ -25,7 +25,10 @@ def test_interface(data):
     assert len(data) == 737280
     assert data.observation_shape == (64, 64, 1)
     np.testing.assert_allclose(data.scales, np.linspace(0.5, 1, 6))
-    np.testing.assert_allclose(data.orientations[[0, 10, 20]], [0, np.pi / 2, np.pi])
+    # The real file's values (latents_values of dsprites_ndarray_co1sh3sc6or40x32y32_64x64): 2 pi included.
+    np.testing.assert_allclose(data.orientations, np.linspace(0, 2 * np.pi, 40))
+    assert data.orientations[-1] == pytest.approx(2 * np.pi) and data.orientations[1] == pytest.approx(2 * np.pi / 39)
+    np.testing.assert_allclose(data.positions, np.linspace(0, 1, 32))
     assert kvae.data.get("dsprites_procedural").factor_sizes == data.factor_sizes
 
 
@@ -79,9 +82,18 @@ def test_sprites_stay_inside_the_frame(data):
     assert np.all(corners.reshape(4, -1) == corners[:120])
 
 
-def test_orientation_rotates_the_heart(data):
+def test_orientation_2pi_repeats_orientation_0_as_in_the_real_file(data):
+    first, last = data.render([[shape, scale, o, 12, 20] for shape in range(3) for scale in (0, 5) for o in (0, 39)])[
+        :, ..., 0].reshape(6, 2, 64, 64).transpose(1, 0, 2, 3)
+    assert np.sum(first != last) <= 2  # cos(2 pi) and sin(2 pi) round in float32
+    assert np.sum(first) > 0
+
+
+def test_orientation_rotates_the_heart():
+    exact = ProceduralDSprites()
+    exact.orientations = np.linspace(0.0, 2.0 * np.pi, 40, endpoint=False)  # exact quarter turns at 10 and 20
     # pos 0 puts the centre at pixel (10, 10), so the 20x20 corner holds the whole sprite.
-    up, quarter, down = data.render([[HEART, 5, o, 0, 0] for o in (0, 10, 20)])[:, :20, :20, 0]
+    up, quarter, down = exact.render([[HEART, 5, o, 0, 0] for o in (0, 10, 20)])[:, :20, :20, 0]
     assert np.sum(up != quarter) > 50 and np.sum(up != down) > 50
     assert np.sum(down != up[::-1, ::-1]) <= 4  # 180 degrees = flip both axes (up to rounding)
     assert np.sum(quarter != np.rot90(up)) <= 4  # counter-clockwise

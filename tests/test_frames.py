@@ -148,6 +148,29 @@ def test_locatello_conv_nets_have_the_published_shapes():
     assert small.count_params() < encoder.count_params()
 
 
+def test_defaults_gin_uses_the_kernels_of_the_disentanglement_lib_code():
+    """disentanglement_lib's conv_encoder (methods/shared/architectures.py): e1, e2 4x4 x 32; e3, e4 2x2 x 64."""
+    import os
+
+    import gin
+
+    import kvae.config  # noqa: F401  (registers ConvEncoder)
+
+    defaults = os.path.join(os.path.dirname(__file__), "..", "gin_configs", "defaults.gin")
+    with gin.config_scope(None):
+        gin.clear_config()
+        try:
+            gin.parse_config_file(defaults, skip_unknown=True)
+            encoder = gin.get_configurable(ConvEncoder)(10, (64, 64, 1))
+        finally:
+            gin.clear_config()
+    assert encoder.kernel_sizes == (4, 4, 2, 2)
+    encoder.build((None, 64, 64, 1))
+    assert [tuple(conv.kernel.shape) for conv in encoder.convs] == [(4, 4, 1, 32), (4, 4, 32, 32), (2, 2, 32, 64), (2, 2, 64, 64)]
+    assert encoder.count_params() == (16 * 32 + 32) + (16 * 32 * 32 + 32) + (4 * 32 * 64 + 64) + (4 * 64 * 64 + 64) + (
+        1024 * 256 + 256) + 2 * (256 * 10 + 10)
+
+
 def test_representation_function_of_a_frame_is_its_posterior():
     from kvae import metrics
 

@@ -52,6 +52,17 @@ def test_estimates_match_the_enumerated_sums(sampling):
     np.testing.assert_allclose(sum(got), np.mean(log_ratio), rtol=1e-4)
 
 
+@pytest.mark.parametrize("sampling", ["mws", "mss"])
+def test_estimates_with_a_batch_size_known_only_at_run_time(sampling):
+    """Traced with batch dimension None (a final partial batch, or a pipeline without a static shape)."""
+    import tensorflow as tf
+
+    spec = tf.TensorSpec([None, 2], tf.float32)
+    traced = tf.function(lambda *args: kl_decomposition(*args, dataset_size=10, sampling=sampling), input_signature=[spec] * 3)
+    got = [float(t) for t in traced(*(a.astype(np.float32) for a in (Z, Z_MEAN, Z_LOGVAR)))]
+    np.testing.assert_allclose(got, enumerated(Z, Z_MEAN, Z_LOGVAR, 10, sampling), rtol=1e-4, atol=1e-4)
+
+
 def test_stratified_weights_sum_to_one_per_row():
     weights = np.exp(np.asarray(log_importance_weights(5, 100, "mss")))
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=1e-6)

@@ -268,9 +268,9 @@ def test_names_parse_radius_weights_kernel_and_norm():
     assert (gaussian.loss_weight, gaussian.alpha) == (0.5, 2.0)
     np.testing.assert_allclose(gaussian.kernel, losses.gaussian_kernel(4, sigma=1.0))
 
-    raw = losses.get("l1_box_r2_l1_k1e-3_norm_none")
-    np.testing.assert_array_equal(raw.kernel, np.ones((5, 5)))
-    assert raw.alpha == 1e-3 and isinstance(raw.base, losses.AbsoluteError)
+    unnormalised = losses.get("l1_box_r2_l1_k1e-3_norm_none")  # disent's box kernel already sums to 1
+    np.testing.assert_array_equal(unnormalised.kernel, losses.box_kernel(2))
+    assert unnormalised.alpha == 1e-3 and isinstance(unnormalised.base, losses.AbsoluteError)
 
 
 def test_get_base_names_and_instances():
@@ -306,9 +306,24 @@ def test_unknown_or_malformed_names_raise_one_line_listing_known_names(name):
 
 
 def test_bernoulli_family_needs_a_kernel_summing_to_one():
-    with pytest.raises(ValueError, match="bce_box_r3_l1.0_k1.0_norm_none.*sums to 1"):
-        losses.get("bce_box_r3_l1.0_k1.0_norm_none")
-    assert losses.get("mse_box_r3_l1.0_k1.0_norm_none").kernel.sum() == 49.0
+    with pytest.raises(ValueError, match="AugmentedLoss: a bce base.*sums to 1"):
+        losses.AugmentedLoss("bce", np.ones((7, 7)))
+
+
+@pytest.mark.parametrize("kernel", ["box", "gau"])
+def test_norm_none_means_what_it_means_in_disent_the_same_loss_as_norm_sum(kernel):
+    """disent's kernels sum to 1 as built, so `_norm_none` and `_norm_sum` give one loss: for box r31,
+    mse + 3969 * sum((K * (x - x^))^2) with K = ones(63, 63) / 63^2 (not ones: 63^4 = 1.6e7 times more)."""
+    x, logits = _images(2), _logits(2)
+    names = [f"mse_{kernel}_r31_l1.0_k3969.0{suffix}" for suffix in ("", "_norm_sum", "_norm_none")]
+    values = [np.asarray(losses.get(name)(x, logits)) for name in names]
+    np.testing.assert_array_equal(values[1], values[0])
+    np.testing.assert_array_equal(values[2], values[0])
+    if kernel == "box":
+        difference = x.astype(np.float64) - expit(logits.astype(np.float64))
+        expected = _sum(difference**2) + 3969.0 * _sum(_direct_blur(difference, np.ones((63, 63)) / 63**2) ** 2)
+        np.testing.assert_allclose(values[2], expected, rtol=1e-4)
+    assert losses.get(f"bce_{kernel}_r3_l1.0_k1.0_norm_none").kernel.sum() == pytest.approx(1.0, abs=1e-6)
 
 
 def test_mismatched_shapes_raise():

@@ -17,7 +17,9 @@ class ProceduralDSprites(ProceduralData):
     `margin + position * (64 - 2 * margin)` pixels, so its centre moves over
     [10, 54] and every sprite stays inside the frame. `pos_x` moves it right,
     `pos_y` down. Pixels are sampled at their centres, so images are binary
-    float32 [N, 64, 64, 1]. This is a stand-in for the dSprites file, not a copy:
+    float32 [N, 64, 64, 1]. The factor values are the real file's: orientations
+    `linspace(0, 2 pi, 40)` (so orientation 39 repeats orientation 0), scales
+    `linspace(0.5, 1, 6)`, positions `linspace(0, 1, 32)`. This is a stand-in for the dSprites file, not a copy:
     shapes and extents match it only roughly.
     """
 
@@ -27,7 +29,7 @@ class ProceduralDSprites(ProceduralData):
     observation_shape = (64, 64, 1)
     shapes = ("square", "ellipse", "heart")
     scales = np.linspace(0.5, 1.0, 6)
-    orientations = np.linspace(0.0, 2.0 * np.pi, 40, endpoint=False)
+    orientations = np.linspace(0.0, 2.0 * np.pi, 40)  # as the real file: 0 and 2 pi both included
     positions = np.linspace(0.0, 1.0, 32)
     sprite_radius = 10.0
     margin = 10.0

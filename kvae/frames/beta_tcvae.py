@@ -21,10 +21,12 @@ def log_importance_weights(batch_size, dataset_size, sampling="mws"):
     M = B - 1 other points: 1 / N for the point z_i was drawn from,
     (N - M) / (N M) for one other point (the next one, cyclically) and 1 / M for
     the rest; each row sums to 1 (the batch needs at least 2 points).
+    `batch_size` may be a symbolic (traced) batch size.
     """
     n = float(dataset_size)
     if sampling == "mws":
-        return ops.full((batch_size, batch_size), -math.log(n * batch_size))
+        log_weight = -math.log(n) - ops.log(ops.cast(batch_size, "float32"))
+        return ops.full((batch_size, batch_size), log_weight)
     others = ops.cast(batch_size - 1, "float32")
     own = ops.eye(batch_size)
     stratum = ops.roll(own, 1, axis=1)

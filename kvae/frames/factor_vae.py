@@ -27,7 +27,8 @@ class FactorVAE(VAE):
         discriminator: a layer mapping codes to 2 logits; default the MLP of
             Kim & Mnih (`kvae.nets.Discriminator`).
         discriminator_optimizer: a Keras optimizer (or its config); default
-            Adam(1e-4, beta_1=0.5, beta_2=0.9) as in Locatello et al. 2019.
+            Adam(1e-4, beta_1=0.5, beta_2=0.9, epsilon=1e-8) as in Locatello et al. 2019
+            (disentanglement_lib's `discriminator_optimizer`).
     """
 
     tracked_terms = ("tc", "discriminator_loss", "discriminator_accuracy")
@@ -39,7 +40,7 @@ class FactorVAE(VAE):
         self.discriminator_optimizer = (
             keras.optimizers.get(discriminator_optimizer)
             if discriminator_optimizer
-            else keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9)
+            else keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9, epsilon=1e-8)
         )
 
     def build(self, input_shape):

@@ -29,9 +29,10 @@ def get(identifier):
     Names: a base loss (`bernoulli`, `bce`, `continuous_bernoulli`, `l1`,
     `mse`) or an augmented loss (Michlo et al. eq. 11)
     `{base}_{box|gau}_r{radius}_l{loss_weight}_k{alpha}[_norm_sum|_norm_none]`,
-    e.g. `mse_box_r31_l1.0_k3969.0`: the kernel is (2 radius + 1)^2, normalised
-    to sum 1 unless `_norm_none` (box of ones, Gaussian with peak 1);
-    `gau` has sigma = radius / 4 as in disent.
+    e.g. `mse_box_r31_l1.0_k3969.0`: the kernel is (2 radius + 1)^2 and sums to
+    1; `gau` has sigma = radius / 4, as in disent. The suffix means what it
+    means in disent, whose kernels already sum to 1: `_norm_sum` divides by
+    the sum, `_norm_none` leaves the kernel as built, so both give the same loss.
     """
     if isinstance(identifier, ReconstructionLoss):
         return identifier
@@ -41,7 +42,7 @@ def get(identifier):
         match = _AUGMENTED.fullmatch(identifier)
         if match:
             try:
-                kernel = _KERNELS[match["kernel"]](int(match["radius"]), normalize=match["norm"] != "none")
+                kernel = _KERNELS[match["kernel"]](int(match["radius"]))  # sums to 1 whatever the suffix
                 return AugmentedLoss(
                     match["base"], kernel, float(match["weight"]), float(match["alpha"]), name=identifier
                 )
