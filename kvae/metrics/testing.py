@@ -35,21 +35,28 @@ def factor_codes(data):
     return fn
 
 
-def linear_codes(data, matrix, noise=0.0, logvar=None, seed=0):
+def linear_codes(data, matrix, noise=0.0, logvar=None, seed=0, fixed_noise=False):
     """Representation images -> standardised factors @ `matrix` + Gaussian noise.
 
     With `logvar` (an array [D] or float), returns (codes, logvar) pairs like
-    `representation_function(model, mode="posterior")`.
+    `representation_function(model, mode="posterior")`. With `fixed_noise` the
+    noise of an image is drawn once (a table over the dataset's images), so the
+    codes are a function of the image, like a posterior mean; otherwise every
+    call draws fresh noise, like a sampled code.
     """
     sizes = np.asarray(data.factor_sizes, dtype=np.float64)
     matrix = np.asarray(matrix, dtype=np.float64)
     rng = np.random.default_rng(seed)
     read = factor_codes(data)
+    table = rng.standard_normal((len(data), matrix.shape[1])) if noise and fixed_noise else None
 
     def fn(images):
-        factors = (read(images) - (sizes - 1) / 2) / np.maximum(np.sqrt((sizes**2 - 1) / 12), 1e-12)
+        values = read(images)
+        factors = (values - (sizes - 1) / 2) / np.maximum(np.sqrt((sizes**2 - 1) / 12), 1e-12)
         codes = factors @ matrix
-        if noise:
+        if table is not None:
+            codes = codes + noise * table[data.factors_to_index(values.astype(np.int64))]
+        elif noise:
             codes = codes + noise * rng.standard_normal(codes.shape)
         if logvar is None:
             return codes
