@@ -1,0 +1,156 @@
+"""Runs a study's runs as Ray tasks (the body of `kvae-study`).
+
+Each run is one Ray task with `cpus_per_run` CPUs (and `gpus_per_run` GPUs, fractions allowed),
+TensorFlow's and BLAS's thread pools sized to that share. A task whose worker dies is retried
+`max_retries` times and resumes from the run's newest checkpoint. Runs that are already complete
+(trained, every evaluation written) are skipped before Ray starts, so re-running the same command
+finishes a study without doing any run twice.
+"""
+
+import logging
+import os
+import sys
+import time
+
+from kvae.errors import KvaeError
+from kvae.studies import task
+from kvae.studies.manifest import Manifest
+
+__all__ = ["run_study", "run_specs", "connect"]
+
+
+def run_specs(study, runs, evaluations):
+    """The `task.RunSpec` of each run: what a worker needs to train and evaluate it."""
+    base = dict(line.split("=", 1) for line in study.bindings if "=" in line)
+    specs = []
+    for run in runs:
+        files, bindings = study.run_config(run.model_num)
+        hparams = {name.strip(): value.strip() for name, value in base.items()}
+        hparams.update(run.bindings)
+        specs.append(task.RunSpec(
+            model_num=run.model_num, files=files, bindings=[*bindings, "train.verbose = 2"],
+            evaluations=evaluations, representations=study.representations,
+            evaluation_bindings=[*study.evaluation_bindings, *study.run_bindings], hparams=hparams,
+            swept=run.binding_lines(),
+        ))
+    return specs
+
+
+def connect(address=None, num_cpus=None, num_gpus=None):
+    """Starts a local Ray in this process (`address=None`) or joins the cluster at `address` ("auto" or HOST:PORT).
+
+    Raises:
+        KvaeError: when no cluster answers at `address`.
+    """
+    import ray
+
+    options = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    if address:
+        try:
+            return ray.init(address=address, **options)
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise KvaeError(f"no Ray cluster at --address={address} ({first}); start one with `ray start --head`") from None
+    return ray.init(num_cpus=num_cpus or os.cpu_count(), num_gpus=num_gpus, **options)
+
+
+def _bar(done, total, width=20):
+    filled = int(width * done / total) if total else width
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+def _clock(seconds):
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def run_study(
+    study,
+    study_dir,
+    model_nums=None,
+    address=None,
+    cpus_per_run=1.0,
+    gpus_per_run=0.0,
+    num_cpus=None,
+    max_retries=3,
+    out=sys.stdout,
+):
+    """Trains and evaluates the selected runs of `study` into `study_dir/runs/<model_num>/`.
+
+    Args:
+        study: a `kvae.studies.Study`.
+        study_dir: the study directory (created; a directory of another study is refused).
+        model_nums: the runs to execute (all when None).
+        address: None for a local Ray started here, or "auto" / HOST:PORT of a running cluster.
+        cpus_per_run, gpus_per_run: Ray resources of each run (gpus may be fractional: 0.25 puts 4 runs on a GPU).
+        num_cpus: CPUs of the local Ray (default: all of this machine's).
+        max_retries: how often a run whose worker died is started again (it resumes from its checkpoint).
+        out: where progress lines go.
+
+    Returns:
+        The manifest's run records of the selected runs: {model_num: record}.
+    """
+    if cpus_per_run <= 0 or gpus_per_run < 0:
+        raise KvaeError(f"cpus_per_run must be > 0 and gpus_per_run >= 0, got {cpus_per_run} and {gpus_per_run}")
+    runs = study.select(model_nums)
+    evaluations = study.validate(runs)
+    os.makedirs(study_dir, exist_ok=True)
+    manifest = Manifest(study_dir, study)
+    specs = run_specs(study, runs, evaluations)
+    todo = []
+    for spec in specs:
+        if task.is_complete(study_dir, spec):
+            if manifest.runs.get(str(spec["model_num"]), {}).get("status") != "finished":
+                manifest.runs[str(spec["model_num"])] = {"status": "finished", "bindings": spec["swept"]}
+        else:
+            manifest.runs[str(spec["model_num"])] = {
+                **manifest.runs.get(str(spec["model_num"]), {}), "status": "pending", "bindings": spec["swept"],
+            }
+            todo.append(spec)
+    manifest.write()
+    print(f"kvae-study: study {study.name}, {len(specs)} runs selected, {len(specs) - len(todo)} complete, "
+          f"{len(todo)} to run", file=out, flush=True)
+    if todo:
+        _execute(todo, study_dir, manifest, address, cpus_per_run, gpus_per_run, num_cpus, max_retries, out)
+    return {spec["model_num"]: manifest.runs[str(spec["model_num"])] for spec in specs}
+
+
+def _execute(specs, study_dir, manifest, address, cpus_per_run, gpus_per_run, num_cpus, max_retries, out):
+    import ray
+
+    connect(address, num_cpus)
+    try:
+        resources = ray.cluster_resources()
+        print(f"Ray: {resources.get('CPU', 0):g} CPUs, {resources.get('GPU', 0):g} GPUs; "
+              f"{cpus_per_run:g} CPU and {gpus_per_run:g} GPU per run; logs in {os.path.join(study_dir, 'logs')}",
+              file=out, flush=True)
+        remote = ray.remote(task.execute).options(
+            num_cpus=cpus_per_run, num_gpus=gpus_per_run, max_retries=max_retries, retry_exceptions=False,
+            runtime_env={"env_vars": task.thread_environment(cpus_per_run)},
+        )
+        study_dir = os.path.abspath(study_dir)
+        pending = {}
+        for spec in specs:
+            pending[remote.remote(study_dir, spec)] = spec
+            manifest.runs[str(spec["model_num"])]["status"] = "running"
+        manifest.write()
+        started, done = time.time(), 0
+        while pending:
+            [ready], _ = ray.wait(list(pending), num_returns=1)
+            spec = pending.pop(ready)
+            try:
+                record = ray.get(ready)
+            except ray.exceptions.RayError as error:  # the worker died more than max_retries times
+                first = str(error).strip().splitlines()[0]
+                record = {"status": "failed", "error": f"worker lost after {max_retries} retries: {first}"}
+            done += 1
+            manifest.update(spec["model_num"], record)
+            elapsed = time.time() - started
+            eta = elapsed / done * len(pending)
+            status = (f"finished in {record.get('seconds', 0):.1f} s on {record.get('host')} "
+                      f"(attempt {record.get('attempts', 1)})" if record["status"] == "finished"
+                      else f"FAILED: {record.get('error')}")
+            print(f"{_bar(done, done + len(pending))} {done}/{done + len(pending)} run {spec['model_num']} {status}"
+                  f" | elapsed {_clock(elapsed)}, ETA {_clock(eta)}", file=out, flush=True)
+    finally:
+        ray.shutdown()
