@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from kvae.data import Perturbed, UniformNoise, XYSquares, make_dataset
+from kvae.data.perturbed import PerturbationFactor
 
 BASE = XYSquares(grid_size=2)  # 64 elements
 
@@ -96,3 +97,65 @@ def test_bad_arguments():
         Perturbed(BASE, s=np.zeros(3))
     with pytest.raises(ValueError, match="eps must lie in"):
         UniformNoise(BASE, eps=2)
+
+
+def small_model(latent_dim=3):
+    import kvae
+
+    model = kvae.frames.BetaVAE(kvae.nets.ConvEncoder(latent_dim, BASE.observation_shape), kvae.nets.ConvDecoder(BASE.observation_shape), beta=4, seed=0)
+    model.build((None, 64, 64, 3))
+    return model
+
+
+def test_s_on_the_fly_equals_the_precomputed_s():
+    """precompute=False encodes each rendered batch in the pipeline; the images are those of the cached s."""
+    model = small_model()
+    cached = Perturbed(BASE, eps=0.2, model=model, scale=40.0)
+    lazy = Perturbed(BASE, eps=0.2, model=model, scale=40.0, precompute=False, num_variance_points=64)
+    assert lazy.s_key == "on_the_fly" and not hasattr(lazy, "s")
+    factors = all_factors(BASE)
+    np.testing.assert_allclose(lazy.render(factors), cached.render(factors), atol=1e-6)
+    assert len({x.tobytes() for x in (lazy.render(factors) - BASE.render(factors))}) > 8  # s varies with x
+    # Inside the tf.data graph as well.
+    batch_factors, batch = next(iter(make_dataset(lazy, 16, seed=0, with_factors=True)))
+    np.testing.assert_allclose(batch, cached.render(batch_factors), atol=1e-6)
+
+
+def test_perturbation_factor_adds_s_as_an_independent_factor():
+    data = PerturbationFactor(BASE, eps=0.1, num_values=5, pattern_seed=2)
+    assert data.factor_names == BASE.factor_names + ("s",) and data.factor_sizes == BASE.factor_sizes + (5,)
+    np.testing.assert_allclose(data.s_values, np.sqrt(3) * np.linspace(-1, 1, 5), rtol=1e-6)
+    assert abs(np.var(np.linspace(-1, 1, 1001) * np.sqrt(3)) - 1) < 0.01  # unit variance in the limit
+    factors = np.array([[0, 1, 0, 1, 1, 0, k] for k in range(5)])
+    images = data.render(factors)
+    x = BASE.render(factors[:, :-1])
+    expected = np.clip(x + 0.1 * data.patterns(data.s_values)[..., None], 0, 1)
+    np.testing.assert_allclose(images, expected, atol=1e-6)
+    assert data.name == "perturbation_factor_xysquares" and len(data) == len(BASE) * 5
+    with pytest.raises(ValueError, match="num_values must be an integer >= 2, got 1"):
+        PerturbationFactor(BASE, num_values=1)
+
+
+def test_procedural_gin_configs(tmp_path):
+    import gin
+
+    from kvae import config
+    from kvae.cli.common import parse_gin
+
+    for name, base, cls in [("perturbed_xysquares", "xysquares", Perturbed), ("uniform_noise_xysquares", "xysquares", UniformNoise),
+                            ("perturbed_dsprites_procedural", "dsprites_procedural", Perturbed),
+                            ("uniform_noise_dsprites_procedural", "dsprites_procedural", UniformNoise)]:
+        gin.clear_config()
+        path = str(tmp_path / f"{base}.npy")
+        np.save(path, np.zeros(len(kvae_data(base)), np.float32))
+        bindings = [f"Perturbed.s = {path!r}"] if cls is Perturbed else []
+        parse_gin([f"gin_configs/datasets/{name}.gin"], bindings)
+        data = config.dataset()
+        assert type(data) is cls and data.base.name == base and data.eps == 0.1
+    gin.clear_config()
+
+
+def kvae_data(name):
+    from kvae import data
+
+    return data.get(name)
