@@ -1,13 +1,29 @@
-"""Training callbacks counted in optimizer steps: TensorBoard, checkpoints, stopping."""
+"""Training callbacks counted in optimizer steps: TensorBoard, checkpoints, stopping, the divergence guard."""
 
 import glob
+import math
 import os
+import sys
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from kvae import viz
+from kvae import io, viz
+from kvae.errors import KvaeError
+
+__all__ = [
+    "StepCallback", "StopAtStep", "StopOnRequest", "Checkpointer", "TensorBoardLogger", "DivergenceGuard",
+    "Diverged", "list_checkpoints", "last_written_step",
+]
+
+
+class Diverged(KvaeError):
+    """A loss term or a gradient became non-finite at `step` (`term` names it)."""
+
+    def __init__(self, step, term):
+        super().__init__(f"training diverged at step {step}: {term} is not finite")
+        self.step, self.term = step, term
 
 
 class StepCallback(keras.callbacks.Callback):
@@ -18,7 +34,7 @@ class StepCallback(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.step += 1
-        self.on_step_end(self.step, logs or {})
+        self.on_step_end(self.step, logs if logs is not None else {})
 
     def on_step_end(self, step, logs):
         pass
@@ -36,17 +52,34 @@ class StopAtStep(StepCallback):
             self.model.stop_training = True
 
 
+class StopOnRequest(StepCallback):
+    """Stops training after the current step once `request(reason)` was called (e.g. by a signal handler)."""
+
+    def __init__(self):
+        super().__init__()
+        self.reason = None
+
+    def request(self, reason):
+        self.reason = reason
+
+    def on_step_end(self, step, logs):
+        if self.reason is not None:
+            self.model.stop_training = True
+
+
 class Checkpointer(StepCallback):
     """Saves `directory/ckpt-<step>.keras` (model and optimizer) every `every` steps and at the end.
 
-    Keeps the newest `keep` checkpoints.
+    Each save is atomic and synced (`kvae.io.atomic_path`). Keeps the newest `keep` checkpoints and
+    calls `on_save(step)` after each save.
     """
 
-    def __init__(self, directory, every=1000, keep=3):
+    def __init__(self, directory, every=1000, keep=3, on_save=None):
         super().__init__()
         self.directory = directory
         self.every = int(every)
         self.keep = int(keep)
+        self.on_save = on_save
         self.saved_step = None
 
     def on_step_end(self, step, logs):
@@ -58,14 +91,13 @@ class Checkpointer(StepCallback):
             self.save(self.step)
 
     def save(self, step):
-        os.makedirs(self.directory, exist_ok=True)
-        path = os.path.join(self.directory, f"ckpt-{step:09d}.keras")
-        tmp = os.path.join(self.directory, f".tmp-ckpt-{step:09d}.keras")
-        self.model.save(tmp)
-        os.replace(tmp, path)
+        with io.atomic_path(os.path.join(self.directory, f"ckpt-{step:09d}.keras")) as tmp:
+            self.model.save(tmp)
         self.saved_step = step
         for old in list_checkpoints(self.directory)[: -self.keep]:
             os.remove(old)
+        if self.on_save is not None:
+            self.on_save(step)
 
 
 def list_checkpoints(directory):
@@ -73,10 +105,25 @@ def list_checkpoints(directory):
     return sorted(glob.glob(os.path.join(directory, "ckpt-*.keras")))
 
 
+def last_written_step(log_dir):
+    """The largest step of any event in the TensorBoard files of `log_dir` (-1 when there is none)."""
+    last = -1
+    for path in glob.glob(os.path.join(log_dir, "events.out.tfevents.*")):
+        try:
+            for record in tf.data.TFRecordDataset(path):
+                last = max(last, tf.compat.v1.Event.FromString(record.numpy()).step)
+        except tf.errors.DataLossError:  # the last record of a killed writer
+            pass
+    return last
+
+
 class TensorBoardLogger(StepCallback):
     """Writes every logged term, the learning rate and the KL of each latent every
     `scalar_every` steps, and reconstruction and traversal grids of `images`
     every `image_every` steps, with a writer of its own.
+
+    A resumed run writes no step that an earlier session of the run already
+    wrote, so TensorBoard shows each step once.
 
     Args:
         log_dir: TensorBoard directory.
@@ -92,24 +139,32 @@ class TensorBoardLogger(StepCallback):
         self.scalar_every = int(scalar_every)
         self.image_every = int(image_every)
         self.writer = None
+        self.written = -1
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
+        self.written = last_written_step(self.log_dir)
         self.writer = tf.summary.create_file_writer(self.log_dir)
 
     def on_step_end(self, step, logs):
+        if step <= self.written:
+            return
         if step % self.scalar_every == 0:
             self.write_scalars(step, logs)
         if step % self.image_every == 0:
             self.write_images(step)
 
     def on_train_end(self, logs=None):
-        if self.writer is None:
-            return
-        self.write_images(self.step)
-        self.writer.flush()
-        self.writer.close()
-        self.writer = None
+        if self.writer is not None and self.step > self.written:
+            self.write_images(self.step)
+        self.close()
+
+    def close(self):
+        """Flushes and closes the writer (also after an exception stopped training)."""
+        if self.writer is not None:
+            self.writer.flush()
+            self.writer.close()
+            self.writer = None
 
     def write_scalars(self, step, logs):
         optimizer = self.model.optimizer
@@ -125,3 +180,70 @@ class TensorBoardLogger(StepCallback):
         with self.writer.as_default(step=step):
             tf.summary.image("reconstructions", viz.reconstruction_grid(self.model, self.images)[None])
             tf.summary.image("traversals", viz.traversal_grid(self.model, self.images)[None])
+
+
+class DivergenceGuard(StepCallback):
+    """Never applies a non-finite gradient; stops at a non-finite loss term or gradient, or skips that step.
+
+    It wraps `apply_gradients` of every optimizer of the model (FactorVAE's discriminator's too): a
+    step whose gradients are not all finite leaves the weights and the optimizer's moments as they
+    were and only advances the step counter, so the data order stays that of an uninterrupted run.
+    With `on_nan="stop"` the first such step (or a step with a non-finite logged term) raises
+    `Diverged` naming the step and the term; with `on_nan="skip_step"` training goes on, the step is
+    reported on stderr and counted in `skipped`, and the running means restart after it.
+    """
+
+    def __init__(self, on_nan="stop"):
+        super().__init__()
+        if on_nan not in ("stop", "skip_step"):
+            raise KvaeError(f"on_nan: expected 'stop' or 'skip_step', got {on_nan!r}")
+        self.on_nan = on_nan
+        self.skipped = []
+        self._nonfinite = tf.Variable(0, dtype=tf.int64, trainable=False)  # steps whose gradients were dropped
+        self._seen = 0
+
+    def set_model(self, model):
+        super().set_model(model)
+        optimizers = {id(value): value for value in vars(model).values() if isinstance(value, keras.optimizers.Optimizer)}
+        optimizers[id(model.optimizer)] = model.optimizer
+        for optimizer in optimizers.values():
+            if not getattr(optimizer.apply_gradients, "kvae_guarded", False):
+                optimizer.apply_gradients = self._guard(optimizer)
+
+    def _guard(self, optimizer):
+        apply_gradients = optimizer.apply_gradients
+
+        def guarded(grads_and_vars):
+            grads_and_vars = list(grads_and_vars)
+            finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g, _ in grads_and_vars])
+
+            def apply():
+                apply_gradients(grads_and_vars)
+                return tf.constant(0, tf.int64)
+
+            def drop():
+                optimizer.iterations.assign_add(1)
+                self._nonfinite.assign_add(1)
+                return tf.constant(1, tf.int64)
+
+            return tf.cond(finite, apply, drop)
+
+        guarded.kvae_guarded = True
+        return guarded
+
+    def on_step_end(self, step, logs):
+        nonfinite = [name for name, value in logs.items() if not math.isfinite(float(value))]
+        dropped = int(self._nonfinite.numpy()) != self._seen
+        if not (nonfinite or dropped):
+            return
+        self._seen = int(self._nonfinite.numpy())
+        # the terms before their sums: "kl" rather than "loss"; a gradient when every term is finite
+        terms = sorted(nonfinite, key=lambda name: name in ("loss", "elbo", "regularizer"))
+        term = terms[0] if terms else "the gradient of the loss"
+        if self.on_nan == "stop":
+            raise Diverged(step, term)
+        self.skipped.append(step)
+        print(f"kvae: step {step} skipped: {term} is not finite (train.on_nan = 'skip_step')", file=sys.stderr)
+        for name in nonfinite:
+            del logs[name]
+        self.model.reset_metrics()

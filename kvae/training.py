@@ -1,16 +1,40 @@
-"""Training a frame into a run directory (`kvae.run_directory`), resumably; the body of `kvae-train`."""
+"""Training a frame into a run directory (`kvae.run_directory`), resumably; the body of `kvae-train`.
 
+A run never loses data: its configuration is fixed when it is created, one process at a time trains it
+(a lock), every file is written atomically, a diverging loss stops it with its last finite checkpoint,
+SIGINT/SIGTERM save a checkpoint at the current step, and running the same command resumes it
+bit-identically to an uninterrupted run.
+"""
+
+import contextlib
+import datetime
 import math
 import os
+import signal
+import socket
+import threading
 import time
 
 import gin
 import keras
 import numpy as np
 
-from kvae import callbacks, config, evaluation, io, nets, viz
+from kvae import callbacks, config, evaluation, frames, io, nets, viz
 from kvae.data import make_dataset
+from kvae.errors import KvaeError
 from kvae.run_directory import RunDirectory
+
+__all__ = ["train", "check_arguments", "pipeline_arguments", "Interrupted"]
+
+ON_NAN = ("stop", "skip_step")
+
+
+class Interrupted(KvaeError):
+    """SIGINT or SIGTERM stopped the run at `step`; running the same command resumes it."""
+
+    def __init__(self, step, signum):
+        super().__init__(f"interrupted at step {step}; run the same command to resume")
+        self.step, self.exit_code = step, 128 + signum
 
 
 def pipeline_arguments(input_mode, pair_k=1):
@@ -21,8 +45,43 @@ def pipeline_arguments(input_mode, pair_k=1):
         "pair_with_labels": {"mode": "pair", "k": pair_k, "with_labels": True},
     }
     if input_mode not in modes:
-        raise ValueError(f"unknown frame input_mode {input_mode!r}; expected one of {', '.join(modes)}")
+        raise KvaeError(f"unknown frame input_mode {input_mode!r}; expected one of {', '.join(modes)}")
     return modes[input_mode]
+
+
+def check_arguments(model, encoder, decoder, latent_dim, steps, batch_size, seed, log_every, image_every,
+                    checkpoint_every, keep_checkpoints, eval_metrics, jit_compile, verbose, pair_k, on_nan):
+    """Raises a one-line `KvaeError` for the first argument of `train` of the wrong type or range."""
+    if not (isinstance(model, type) and issubclass(model, frames.VAE)):
+        _refuse("model", "a frame class such as @BetaVAE", model)
+    for name, value in (("encoder", encoder), ("decoder", decoder)):
+        if not callable(value):
+            _refuse(name, "a net class such as @ConvEncoder", value)
+    for name, value, minimum in (
+        ("latent_dim", latent_dim, 1), ("steps", steps, 1), ("batch_size", batch_size, 1), ("seed", seed, 0),
+        ("log_every", log_every, 1), ("image_every", image_every, 1), ("checkpoint_every", checkpoint_every, 1),
+        ("keep_checkpoints", keep_checkpoints, 1),
+    ):
+        if not _is_int(value) or value < minimum:
+            _refuse(name, f"an integer >= {minimum}", value)
+    if not isinstance(eval_metrics, (list, tuple)) or not all(isinstance(name, str) for name in eval_metrics):
+        _refuse("eval_metrics", "a list of metric names such as ['mig']", eval_metrics)
+    if not isinstance(jit_compile, bool):
+        _refuse("jit_compile", "True or False", jit_compile)
+    if verbose not in ("auto", 0, 1, 2) or isinstance(verbose, bool):
+        _refuse("verbose", "'auto', 0, 1 or 2", verbose)
+    if not _is_int(pair_k) or not (pair_k >= 1 or pair_k == -1):
+        _refuse("pair_k", "an integer >= 1, or -1 (a random number per pair)", pair_k)
+    if on_nan not in ON_NAN:
+        _refuse("on_nan", " or ".join(map(repr, ON_NAN)), on_nan)
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _refuse(name, expected, given):
+    raise KvaeError(f"train.{name}: expected {expected}, got {given!r} ({type(given).__name__})")
 
 
 @gin.configurable("train", denylist=["model_dir", "overwrite"])
@@ -44,12 +103,18 @@ def train(
     jit_compile=False,
     verbose="auto",
     pair_k=1,
+    on_nan="stop",
 ):
     """Trains a frame on the configured dataset into `model_dir`, resuming an unfinished run.
 
+    The first session fixes the run's configuration (gin/operative.gin); a later session with the
+    same bindings resumes from the newest readable checkpoint, and may change only the settings in
+    `kvae.run_directory.RESUMABLE_SETTINGS` (recorded in gin/resumes/<n>.gin). Raising `steps` above
+    those of a finished run extends it.
+
     Args:
         model_dir: the run directory.
-        overwrite: replace a finished run in `model_dir`.
+        overwrite: replace the run in `model_dir` (only a directory kvae made).
         model: the frame class, e.g. `@BetaVAE` (its own arguments are bound
             on its name, e.g. `BetaVAE.beta = 4`).
         encoder, decoder: net classes, e.g. `@ConvEncoder`, `@FCDecoder`.
@@ -66,78 +131,193 @@ def train(
         verbose: Keras progress display ("auto", 0, 1 or 2).
         pair_k: for frames trained on pairs, how many factors differ within a
             pair (-1: a random number per pair, Locatello et al. 2020).
+        on_nan: when a loss term or a gradient is not finite, "stop" (status
+            "diverged" in results/train.json, the last finite checkpoint kept) or
+            "skip_step" (the step's update is dropped; training goes on).
 
     Returns:
-        A dict with the train results and the evaluation results.
+        {"train": the train results, "eval": the evaluation results, "run": the `RunDirectory`}.
+
+    Raises:
+        KvaeError: a bad argument, an unusable run directory, a divergence (`callbacks.Diverged`),
+            or SIGINT/SIGTERM (`Interrupted`).
     """
+    check_arguments(model, encoder, decoder, latent_dim, steps, batch_size, seed, log_every, image_every,
+                    checkpoint_every, keep_checkpoints, eval_metrics, jit_compile, verbose, pair_k, on_nan)
     run = RunDirectory(model_dir)
-    run.prepare(overwrite)
+    run.prepare(overwrite, steps)
     for name in eval_metrics:
         config.evaluation_metric(name)  # an unknown metric fails before training, not after
     data = config.dataset()
     keras.utils.set_random_seed(seed)
+    vae = model(
+        encoder(latent_dim=latent_dim, image_shape=data.observation_shape),
+        decoder(image_shape=data.observation_shape),
+        reconstruction_loss=config.reconstruction_loss(),
+        seed=seed,
+        **{name: fn(data) for name, fn in getattr(model, "dataset_arguments", {}).items()},
+    )
+    vae.build((None,) + tuple(data.observation_shape))
+    optimizer = config.optimizer()
+    learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    if not (math.isfinite(learning_rate) and learning_rate > 0):
+        raise KvaeError(f"optimizer.learning_rate: expected a positive number, got {learning_rate!r}")
+    operative = gin.operative_config_str()  # everything the run is built from, now that all is configured
+    changes = {} if overwrite else run.configuration_changes(operative)
 
-    checkpoint = run.latest_checkpoint()
-    if checkpoint:
-        vae = keras.saving.load_model(checkpoint)
-        vae.compile(optimizer=vae.optimizer, jit_compile=jit_compile)
-    else:
-        vae = model(
-            encoder(latent_dim=latent_dim, image_shape=data.observation_shape),
-            decoder(image_shape=data.observation_shape),
-            reconstruction_loss=config.reconstruction_loss(),
-            seed=seed,
-            **{name: fn(data) for name, fn in getattr(model, "dataset_arguments", {}).items()},
+    with run.lock(), _signals() as interrupts:
+        run.prepare(overwrite, steps)  # again, now that no other process can change the directory
+        run.create(overwrite)
+        run.record_configuration(operative, changes)
+        keras.utils.set_random_seed(seed)
+        resumed = run.load_latest_checkpoint(keras.saving.load_model)
+        if resumed is not None:
+            vae, optimizer = resumed, resumed.optimizer
+        vae.compile(optimizer=optimizer, jit_compile=jit_compile)
+        done = int(vae.optimizer.iterations.numpy()) if vae.optimizer.built else 0
+        if done:
+            print(f"Resuming {run.root} at step {done}", flush=True)
+        interrupts.step = lambda: int(vae.optimizer.iterations.numpy())
+        progress = _Progress(run, done, {
+            "model": type(vae).__name__,
+            "dataset": data.name,
+            "reconstruction_loss": vae.reconstruction_loss.name,
+            "seed": seed,
+            "batch_size": batch_size,
+            "on_nan": on_nan,
+        })
+
+        inputs = pipeline_arguments(vae.input_mode, pair_k)
+        chunk = max(1, min(checkpoint_every, steps))
+        preview = data.observations(data.sample_factors(8, np.random.default_rng(seed)))
+        guard = callbacks.DivergenceGuard(on_nan)
+        logger = callbacks.TensorBoardLogger(run.tensorboard, preview, scalar_every=log_every, image_every=image_every)
+        if done < steps:
+            try:
+                with interrupts.stopping_after_the_step() as stopper:
+                    vae.fit(
+                        make_dataset(data, batch_size, seed=seed, start=done, **inputs),
+                        initial_epoch=done // chunk,
+                        epochs=math.ceil(steps / chunk),
+                        steps_per_epoch=chunk,
+                        verbose=verbose,
+                        shuffle=False,
+                        callbacks=[
+                            guard,
+                            callbacks.StopAtStep(steps),
+                            stopper,
+                            callbacks.Checkpointer(
+                                run.checkpoints, every=checkpoint_every, keep=keep_checkpoints,
+                                on_save=lambda step: progress.write("running", step, skipped_steps=guard.skipped),
+                            ),
+                            logger,
+                        ],
+                    )
+            except callbacks.Diverged as error:
+                kept = run.latest_checkpoint()
+                progress.write("diverged", progress.session["end_step"], skipped_steps=guard.skipped,
+                               diverged={"step": error.step, "term": error.term, "checkpoint": kept})
+                kept = os.path.relpath(kept, run.root) if kept else "none yet"
+                raise KvaeError(
+                    f"{error}; kept the last finite checkpoint ({kept}) and wrote status 'diverged' to "
+                    f"{run.train_results}; expected finite terms: lower optimizer.learning_rate, or set "
+                    "train.on_nan = 'skip_step'"
+                ) from None
+            finally:
+                logger.close()
+            if stopper.reason is not None:
+                step = int(vae.optimizer.iterations.numpy())
+                progress.write("interrupted", step, skipped_steps=guard.skipped)
+                raise Interrupted(step, stopper.reason)
+        step = int(vae.optimizer.iterations.numpy())
+        progress.write("running", step, skipped_steps=guard.skipped)  # this session's time, before evaluating
+
+        with io.atomic_path(run.model) as tmp:
+            vae.save(tmp)
+        os.makedirs(run.images, exist_ok=True)
+        viz.save_png(os.path.join(run.images, "reconstructions.png"), viz.reconstruction_grid(vae, preview))
+        viz.save_png(os.path.join(run.images, "traversals.png"), viz.traversal_grid(vae, preview))
+        viz.save_png(os.path.join(run.images, "samples.png"), viz.sample_grid(vae))
+
+        scores = evaluation.evaluate_model(vae, data, eval_metrics, seed, run)
+
+        final = vae.evaluate(make_dataset(data, batch_size, seed=seed + 1, **inputs), steps=10, verbose=0, return_dict=True)
+        results = progress.write(
+            "finished",
+            step,
+            skipped_steps=guard.skipped,
+            eval_terms={name: float(value) for name, value in final.items()},
+            kl_per_latent=keras.ops.convert_to_numpy(vae.kl_per_latent.result()).tolist(),
         )
-        vae.build((None,) + tuple(data.observation_shape))
-        vae.compile(optimizer=config.optimizer(), jit_compile=jit_compile)
-    os.makedirs(os.path.dirname(run.gin), exist_ok=True)
-    io.write_atomic(run.gin, gin.operative_config_str())
-
-    inputs = pipeline_arguments(vae.input_mode, pair_k)
-    done = int(vae.optimizer.iterations.numpy()) if vae.optimizer.built else 0
-    chunk = max(1, min(checkpoint_every, steps))
-    preview = data.observations(data.sample_factors(8, np.random.default_rng(seed)))
-    started = time.time()
-    if done < steps:
-        vae.fit(
-            make_dataset(data, batch_size, seed=seed, start=done, **inputs),
-            initial_epoch=done // chunk,
-            epochs=math.ceil(steps / chunk),
-            steps_per_epoch=chunk,
-            verbose=verbose,
-            shuffle=False,
-            callbacks=[
-                callbacks.StopAtStep(steps),
-                callbacks.Checkpointer(run.checkpoints, every=checkpoint_every, keep=keep_checkpoints),
-                callbacks.TensorBoardLogger(run.tensorboard, preview, scalar_every=log_every, image_every=image_every),
-            ],
-        )
-    seconds = time.time() - started
-    trained = int(vae.optimizer.iterations.numpy()) - done
-    vae.save(run.model)
-
-    os.makedirs(run.images, exist_ok=True)
-    viz.save_png(os.path.join(run.images, "reconstructions.png"), viz.reconstruction_grid(vae, preview))
-    viz.save_png(os.path.join(run.images, "traversals.png"), viz.traversal_grid(vae, preview))
-    viz.save_png(os.path.join(run.images, "samples.png"), viz.sample_grid(vae))
-
-    scores = evaluation.evaluate_model(vae, data, eval_metrics, seed, run)
-
-    final = vae.evaluate(make_dataset(data, batch_size, seed=seed + 1, **inputs), steps=10, verbose=0, return_dict=True)
-    results = {
-        "status": "finished",
-        "model": type(vae).__name__,
-        "dataset": data.name,
-        "reconstruction_loss": vae.reconstruction_loss.name,
-        "seed": seed,
-        "steps": int(vae.optimizer.iterations.numpy()),
-        "batch_size": batch_size,
-        "trained_steps_this_session": trained,
-        "train_seconds_this_session": seconds,
-        "images_per_second": trained * batch_size / seconds if trained else None,
-        "eval_terms": {name: float(value) for name, value in final.items()},
-        "kl_per_latent": keras.ops.convert_to_numpy(vae.kl_per_latent.result()).tolist(),
-    }
-    io.write_json(run.train_results, results)
     return {"train": results, "eval": scores, "run": run}
+
+
+class _Progress:
+    """results/train.json of a run over its sessions: each session's steps and seconds, and their totals."""
+
+    def __init__(self, run, step, fields):
+        self.run, self.fields, self.started = run, fields, time.time()
+        self.sessions = [s for s in run.train_state().get("sessions", []) if isinstance(s, dict)]
+        self.session = {
+            "started": datetime.datetime.now().isoformat(timespec="seconds"),
+            "host": socket.gethostname(),
+            "start_step": step,
+            "end_step": step,
+            "seconds": 0.0,
+        }
+
+    def write(self, status, step, **extra):
+        """Writes the state at `step` with `status`; returns the dict written."""
+        self.session.update(end_step=step, seconds=time.time() - self.started)
+        sessions = self.sessions + [self.session]
+        trained, seconds = step - self.session["start_step"], self.session["seconds"]
+        results = {
+            "status": status,
+            **self.fields,
+            "steps": step,
+            "trained_steps_this_session": trained,
+            "train_seconds_this_session": seconds,
+            "images_per_second": trained * self.fields["batch_size"] / seconds if trained else None,
+            "train_seconds_total": sum(s["seconds"] for s in sessions),
+            "sessions": sessions,
+            **extra,
+        }
+        io.write_json(self.run.train_results, results)
+        return results
+
+
+class _Signals:
+    """SIGINT/SIGTERM: while `fit` runs, stop after the current step (its checkpoint is saved); else stop at once."""
+
+    def __init__(self):
+        self.stopper = None
+        self.step = lambda: 0
+
+    def handle(self, signum, frame):
+        if self.stopper is not None and self.stopper.reason is None:  # a second signal stops at once
+            self.stopper.request(signum)
+        else:
+            raise Interrupted(self.step(), signum)
+
+    @contextlib.contextmanager
+    def stopping_after_the_step(self):
+        self.stopper = callbacks.StopOnRequest()
+        try:
+            yield self.stopper
+        finally:
+            self.stopper = None
+
+
+@contextlib.contextmanager
+def _signals():
+    """Installs `_Signals.handle` for SIGINT and SIGTERM (in the main thread only) while the block runs."""
+    interrupts = _Signals()
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupts
+        return
+    previous = {s: signal.signal(s, interrupts.handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield interrupts
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)

@@ -91,13 +91,18 @@ def test_resume_after_an_interruption_continues_the_step_count(tmp_path):
     checkpoints = sorted(glob.glob(str(model_dir / "checkpoints" / "ckpt-*.keras")))
     interrupted_at = int(os.path.basename(checkpoints[-1])[5:14])
     assert 0 < interrupted_at < 30
-    assert not (model_dir / "results" / "train.json").exists()
+    killed = json.loads((model_dir / "results" / "train.json").read_text())
+    assert killed["status"] == "running" and killed["steps"] <= interrupted_at
 
     result = run(command)
     assert result.returncode == 0, result.stderr[-3000:]
     train = json.loads((model_dir / "results" / "train.json").read_text())
-    assert train["steps"] == 30
+    assert train["status"] == "finished" and train["steps"] == 30
     assert train["trained_steps_this_session"] == 30 - interrupted_at
+    # train.json accumulates the sessions: the killed one up to its last record, then this one
+    first, second = train["sessions"]
+    assert (first["start_step"], second["start_step"], second["end_step"]) == (0, interrupted_at, 30)
+    assert train["train_seconds_total"] == pytest.approx(first["seconds"] + second["seconds"])
 
 
 @pytest.mark.parametrize(

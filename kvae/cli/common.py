@@ -1,10 +1,17 @@
 """Shared pieces of the absl command-line apps: gin flags and one-line errors."""
 
+import contextlib
 import logging
+import os
 import sys
+import traceback
 
 import gin
 from absl import flags
+
+from kvae.errors import KvaeError
+
+__all__ = ["define_gin_flags", "define_verbose_flag", "parse_gin", "show_metric_progress", "one_line_errors", "fail"]
 
 
 def define_gin_flags():
@@ -12,15 +19,17 @@ def define_gin_flags():
     flags.DEFINE_multi_string("gin_bindings", [], "Gin bindings applied after the files, e.g. 'BetaVAE.beta = 4'.")
 
 
+def define_verbose_flag():
+    flags.DEFINE_bool("verbose", False, "Show the traceback of an unexpected (internal) error.")
+
+
 def parse_gin(config_files, bindings):
     """Parses gin files and bindings; an unknown configurable or parameter is a ValueError."""
-    import os
-
     import kvae.training  # noqa: F401  (registers every configurable)
 
     for path in config_files:
         if not os.path.isfile(path):
-            raise FileNotFoundError(f"gin config file {path!r} not found (working directory {os.getcwd()})")
+            raise KvaeError(f"gin config file {path!r} not found (working directory {os.getcwd()})")
     for path in config_files:  # lets `include 'defaults.gin'` resolve beside a config or one level up
         directory = os.path.dirname(os.path.abspath(path))
         for search_path in (directory, os.path.dirname(directory)):
@@ -29,6 +38,10 @@ def parse_gin(config_files, bindings):
     logging.disable(logging.ERROR)  # gin logs every search path it tries before the one that has the file
     try:
         gin.parse_config_files_and_bindings(config_files, bindings, finalize_config=False)
+    except SyntaxError as error:  # gin's message spans lines: the binding, then where it failed
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        where = f"{error.text.strip()!r}, " if getattr(error, "text", None) else ""
+        raise KvaeError(f"gin syntax error in {where}{' '.join(lines[:1])}: expected a binding 'name.parameter = value'") from None
     finally:
         logging.disable(logging.NOTSET)
 
@@ -41,8 +54,33 @@ def show_metric_progress():
         progress.addHandler(logging.StreamHandler(sys.stdout))
 
 
-def fail(program, error):
-    """Prints `program: error: <first line of error>` to stderr and exits with status 1."""
-    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    print(f"{program}: error: {message}", file=sys.stderr)
-    sys.exit(1)
+@contextlib.contextmanager
+def one_line_errors(program, verbose=False):
+    """Turns an error of the block into one line on stderr and a non-zero exit status.
+
+    User errors (`KvaeError`, and the `ValueError`/`OSError` of Keras, gin and the file system) exit
+    with 1 (`KvaeError.exit_code` where it has one, e.g. 130 for SIGINT). Any other exception is an
+    internal error: one line too, or its traceback when `verbose`.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        fail(program, "interrupted", exit_code=130)
+    except (ValueError, OSError) as error:  # KvaeError is a ValueError
+        fail(program, error, exit_code=getattr(error, "exit_code", 1))
+    except Exception as error:
+        if verbose:
+            traceback.print_exc()
+            sys.exit(1)
+        fail(program, f"internal error ({type(error).__name__}: {_first_line(error)}); rerun with --verbose for the traceback")
+
+
+def fail(program, error, exit_code=1):
+    """Prints `program: error: <first line of error>` to stderr and exits with `exit_code`."""
+    print(f"{program}: error: {_first_line(error)}", file=sys.stderr)
+    sys.exit(exit_code)
+
+
+def _first_line(error):
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

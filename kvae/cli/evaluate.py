@@ -18,6 +18,7 @@ from kvae.cli import common
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model_dir", None, "The run directory of a trained model.")
 common.define_gin_flags()
+common.define_verbose_flag()
 
 
 def main(argv):
@@ -25,20 +26,19 @@ def main(argv):
         common.fail("kvae-evaluate", f"unexpected arguments {argv[1:]}; expected only --flags")
     if not FLAGS.model_dir:
         common.fail("kvae-evaluate", "--model_dir is required: the run directory to evaluate")
-    try:
+    with common.one_line_errors("kvae-evaluate", FLAGS.verbose):
+        from kvae.errors import KvaeError
         from kvae.run_directory import RunDirectory
 
         operative = RunDirectory(FLAGS.model_dir).gin
         if not os.path.exists(operative):
-            raise FileNotFoundError(f"{operative} not found: --model_dir must be a kvae run directory")
+            raise KvaeError(f"{operative} not found: expected --model_dir to be a kvae run directory, got {FLAGS.model_dir}")
         common.parse_gin([operative, *FLAGS.gin_config], FLAGS.gin_bindings)
         from kvae import evaluation
 
         common.show_metric_progress()
 
         results, run = evaluation.evaluate(FLAGS.model_dir)
-    except (ValueError, OSError, SyntaxError) as error:
-        common.fail("kvae-evaluate", error)
     for name, result in results.items():
         scalars = {k: round(v, 4) for k, v in result["values"].items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
         print(f"{name}: {scalars}  -> {run.eval_results(name, result['representation'])}")

@@ -6,7 +6,10 @@
         --gin_bindings="BetaVAE.beta = 4" --model_dir=runs/bvae
 
 Running it again on an unfinished run directory resumes from its newest
-checkpoint; a finished run is refused unless --overwrite.
+checkpoint (SIGINT/SIGTERM save one at the current step); raising train.steps
+extends a finished run; --overwrite replaces a run (only a directory kvae made).
+Errors are one line and exit status 1 (--verbose shows the traceback of an
+internal error).
 """
 
 import os
@@ -17,8 +20,9 @@ from kvae.cli import common
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model_dir", None, "The run directory (created, or resumed when unfinished).")
-flags.DEFINE_bool("overwrite", False, "Replace a finished run in --model_dir.")
+flags.DEFINE_bool("overwrite", False, "Replace the run in --model_dir (only a directory kvae made).")
 common.define_gin_flags()
+common.define_verbose_flag()
 
 
 def main(argv):
@@ -26,14 +30,12 @@ def main(argv):
         common.fail("kvae-train", f"unexpected arguments {argv[1:]}; expected only --flags")
     if not FLAGS.model_dir:
         common.fail("kvae-train", "--model_dir is required: the run directory to write")
-    try:
+    with common.one_line_errors("kvae-train", FLAGS.verbose):
         common.parse_gin(FLAGS.gin_config, FLAGS.gin_bindings)
         common.show_metric_progress()
         from kvae import training
 
         result = training.train(FLAGS.model_dir, overwrite=FLAGS.overwrite)
-    except (ValueError, OSError, SyntaxError) as error:
-        common.fail("kvae-train", error)
     run = result["run"]
     print()
     print(f"Run directory:  {run.root}")
