@@ -424,7 +424,7 @@ class _Translator:
                 continue
             values = dict(_TF1_ADAM_DEFAULTS) if declared else {}
             values.update(self.adam.get("", {}))
-            values.update(self.adam.get(scope, {}) if declared else {})
+            values.update(self.adam.get(scope, {}))
             if role in self.role_rates:
                 values["learning_rate"] = self.role_rates[role]
             if declared:
