@@ -317,6 +317,7 @@ def test_postprocess_configs_choose_the_representation(representation):
     ("vae_optimizer.learning_rate = @exponential_decay", "takes a value, not the reference @exponential_decay"),
     ("model.model = @vae()\nother/AdamOptimizer.beta1 = 0.5", "AdamOptimizer scope 'other' is used by no optimizer_fn"),
     ("BETA = 4\nvae.beta = %BETA", "is not supported in a disentanglement_lib config"),
+    ("vae.beta = 4\nmodel.model = = 3", "binding:2: gin syntax error in 'model.model = = 3'"),
 ])
 def test_unsupported_bindings_are_one_line_errors_naming_them(text, expected):
     with pytest.raises(KvaeError) as error:
@@ -334,6 +335,7 @@ def test_detection_says_true_for_dlib_configs_and_false_for_every_kvae_config():
         with open(path) as f:
             assert not dlib.is_dlib_config(f.read()), path
     assert not dlib.is_dlib_config("dataset.name = 'cars3d'\nmig.num_train = 100")  # the same in both
+    assert not dlib.is_dlib_config("train.steps = = 3\nvae.beta = 4")  # kvae's parser reports the syntax error
 
 
 def test_shared_selectors_are_exactly_the_dlib_names_kvae_configures():
@@ -394,5 +396,6 @@ def test_example_model_gin_trains_unchanged(tmp_path):
     assert len(train["kl_per_latent"]) == 10
     operative = (tmp_path / "run" / "gin" / "operative.gin").read_text()
     assert "BetaVAE.beta = 4" in operative and "ConvEncoder.kernel_sizes = (4, 4, 2, 2)" in operative
+    assert not dlib.is_dlib_config(operative)  # kvae-evaluate reads it first: it passes through
     with open(tmp_path / "run" / "results" / "eval" / "mean" / "mig.json") as f:
         assert json.load(f)["values"]["mig"] >= 0.0

@@ -17,7 +17,7 @@ Example:
 
 import ast
 import os
-from typing import NamedTuple
+from typing import List, NamedTuple, Optional
 
 from gin import config_parser
 
@@ -224,9 +224,9 @@ class Translation(NamedTuple):
         metrics: kvae metric names (dlib's evaluation_fn), in order.
     """
 
-    bindings: list
-    representation: object
-    metrics: list
+    bindings: List[str]
+    representation: Optional[str]
+    metrics: List[str]
 
 
 class _Reference:
@@ -292,12 +292,16 @@ def is_dlib_config(text):
     """Whether gin `text` is a disentanglement_lib config: it binds a name or value that only dlib has.
 
     Examples: `model.model`, `encoder.num_latent`, `vae.beta`, `evaluation.evaluation_fn`,
-    `dataset.name = 'dsprites_full'`. Includes are not followed.
+    `dataset.name = 'dsprites_full'`. Includes are not followed; a syntax error before the first
+    such binding gives False, leaving the error to kvae's parser.
     """
-    return any(
-        isinstance(statement, config_parser.BindingStatement) and statement.arg_name and _is_dlib_binding(statement)
-        for statement in _statements(text)
-    )
+    try:
+        return any(
+            isinstance(statement, config_parser.BindingStatement) and statement.arg_name and _is_dlib_binding(statement)
+            for statement in _statements(text)
+        )
+    except SyntaxError:  # left to the parser that reads it to report
+        return False
 
 
 def _contains(value, kind):
@@ -336,7 +340,13 @@ class _Translator:
             self.downstream = False
 
     def _feed(self, text, path, including):
-        for statement in _statements(text):
+        try:
+            statements = list(_statements(text))
+        except SyntaxError as error:
+            raise KvaeError(
+                f"{path or 'binding'}:{error.lineno}: gin syntax error in {(error.text or '').strip()!r}: {error.msg}"
+            ) from None
+        for statement in statements:
             where = _where(statement, path)
             if isinstance(statement, config_parser.IncludeStatement):
                 self._include(statement.filename, path, including, where)
