@@ -1,34 +1,18 @@
 """Downstream classification and its sample efficiency (Locatello et al., 2019)."""
 
-import inspect
-
-from sklearn.ensemble import GradientBoostingClassifier
-from sklearn.linear_model import LogisticRegressionCV
-from sklearn.model_selection import KFold
-
 from kvae.metrics import utils
+from kvae.metrics.predictors import PREDICTORS, make_predictor
 
-PREDICTORS = ("logistic_regression", "gradient_boosting")
-
-
-def make_predictor(name, seed=0):
-    """"logistic_regression": `LogisticRegressionCV(Cs=10, cv=KFold(5))`; "gradient_boosting":
-    `GradientBoostingClassifier()`; both seeded (disentanglement_lib leaves the trees unseeded)."""
-    if name == "logistic_regression":
-        kwargs = {}
-        if "use_legacy_attributes" in inspect.signature(LogisticRegressionCV).parameters:
-            # scikit-learn >= 1.8: the same model, spelled without deprecated defaults.
-            kwargs = dict(l1_ratios=(0.0,), use_legacy_attributes=False)
-        return LogisticRegressionCV(Cs=10, cv=KFold(n_splits=5), scoring="accuracy", random_state=seed, **kwargs)
-    if name == "gradient_boosting":
-        return GradientBoostingClassifier(random_state=seed)
-    raise ValueError(f"unknown predictor {name!r}; known predictors: {', '.join(PREDICTORS)}")
+__all__ = ["PREDICTORS", "compute_downstream", "downstream", "make_predictor"]
 
 
 def downstream(
     train_codes, train_factors, test_codes, test_factors, predictor="logistic_regression", seed=0, n_jobs=-1
 ):
     """Accuracy of one classifier per factor trained on the codes.
+
+    `predictor`: "logistic_regression", "gradient_boosting" (exact modes) or
+    "hist_gradient_boosting" (fast mode); see `predictors.make_predictor`.
 
     The logistic regression keeps scikit-learn's default iteration limit, as
     disentanglement_lib; its convergence warnings, routine for the large C of
@@ -38,11 +22,21 @@ def downstream(
       {"train_accuracy_per_factor", "test_accuracy_per_factor" ([F] lists),
       "mean_train_accuracy", "mean_test_accuracy", "min_train_accuracy", "min_test_accuracy"}.
     """
-    train_codes, train_factors = utils.check_codes_factors(train_codes, train_factors)
-    test_codes, test_factors = utils.check_codes_factors(test_codes, test_factors)
-    train, test, _ = utils.fit_per_factor(
-        make_predictor(predictor, seed), train_codes, train_factors, test_codes, test_factors, n_jobs=n_jobs, quiet=True
-    )
+    split = (train_codes, train_factors, test_codes, test_factors)
+    return _scores(*_fit_splits([split], predictor, seed, n_jobs)[0])
+
+
+def _fit_splits(splits, predictor, seed, n_jobs):
+    """Per split: (train accuracies [F], test accuracies [F]) of one `predictor` per factor, all in one pool."""
+    splits = [
+        utils.check_codes_factors(x_train, y_train) + utils.check_codes_factors(x_test, y_test)
+        for x_train, y_train, x_test, y_test in splits
+    ]
+    results = utils.fit_per_factor_splits(make_predictor(predictor, seed), splits, n_jobs=n_jobs, quiet=True)
+    return [(train, test) for train, test, _ in results]
+
+
+def _scores(train, test):
     return {
         "train_accuracy_per_factor": train.tolist(),
         "test_accuracy_per_factor": test.tolist(),
@@ -66,7 +60,8 @@ def compute_downstream(
 ):
     """Downstream accuracies for each training-set size, and the sample efficiency.
 
-    Each size draws its own training and test sets, as disentanglement_lib.
+    Each size draws its own training and test sets, as disentanglement_lib; the
+    classifiers of all sizes then train together in one pool.
     Keys are "<size>:<key of `downstream`>" and "sample_efficiency", the mean
     test accuracy at `efficiency_sizes[0]` points divided by that at
     `efficiency_sizes[1]` points.
@@ -79,11 +74,10 @@ def compute_downstream(
     make_predictor(predictor)
     rng = utils.as_rng(random_state)
     seed = utils.draw_seed(rng)
+    splits = [utils.sample_train_test(data, representation_fn, size, num_test, rng, encode_batch_size) for size in num_train]
     scores = {}
-    for size in num_train:
-        split = utils.sample_train_test(data, representation_fn, size, num_test, rng, encode_batch_size)
-        result = downstream(*split, predictor=predictor, seed=seed, n_jobs=n_jobs)
-        scores.update({f"{size}:{key}": value for key, value in result.items()})
+    for size, accuracies in zip(num_train, _fit_splits(splits, predictor, seed, n_jobs)):
+        scores.update({f"{size}:{key}": value for key, value in _scores(*accuracies).items()})
     small, large = (scores[f"{size}:mean_test_accuracy"] for size in efficiency_sizes)
     scores["sample_efficiency"] = small / large
     return scores

@@ -27,21 +27,20 @@ def _macro_auc(labels, classes, probabilities):
     return float(np.mean(scores)) if scores else float("nan")
 
 
-def explicitness_per_factor(train_codes, train_labels, test_codes, test_labels, seed=0):
-    """ROC-AUC (train, test) of a logistic regression predicting one factor from all latents."""
-    model = LogisticRegression(random_state=seed).fit(train_codes, train_labels)
+def explicitness_per_factor(model, train_codes, train_labels, test_codes, test_labels):
+    """ROC-AUC (train, test) of a fitted logistic regression predicting one factor from all latents."""
     return tuple(
         _macro_auc(labels, model.classes_, model.predict_proba(codes))
         for codes, labels in ((train_codes, train_labels), (test_codes, test_labels))
     )
 
 
-def modularity_explicitness(train_codes, train_factors, test_codes, test_factors, num_bins=20, seed=0):
+def modularity_explicitness(train_codes, train_factors, test_codes, test_factors, num_bins=20, seed=0, n_jobs=-1):
     """Modularity (from 20-bin discretised mutual information) and explicitness.
 
     Explicitness standardises the codes with training statistics and averages
     the one-vs-rest ROC-AUC of a logistic regression per factor, as
-    disentanglement_lib.
+    disentanglement_lib; the regressions train in parallel on `n_jobs` of the run's cores.
 
     Returns:
       {"modularity_score", "explicitness_score_train", "explicitness_score_test"}.
@@ -50,11 +49,10 @@ def modularity_explicitness(train_codes, train_factors, test_codes, test_factors
     test_codes, test_factors = utils.check_codes_factors(test_codes, test_factors)
     mi = utils.discrete_mutual_info(utils.histogram_discretize(train_codes, num_bins), train_factors)
     x_train, x_test = utils.standardize(train_codes, test_codes)
+    factors = range(train_factors.shape[1])
+    models = utils.fit_many([(LogisticRegression(random_state=seed), x_train, train_factors[:, j]) for j in factors], n_jobs)
     auc = np.array(
-        [
-            explicitness_per_factor(x_train, train_factors[:, j], x_test, test_factors[:, j], seed)
-            for j in range(train_factors.shape[1])
-        ]
+        [explicitness_per_factor(m, x_train, train_factors[:, j], x_test, test_factors[:, j]) for j, m in zip(factors, models)]
     )
     return {
         "modularity_score": modularity(mi),
@@ -70,10 +68,11 @@ def compute_modularity_explicitness(
     num_train=10000,
     num_test=5000,
     num_bins=20,
+    n_jobs=-1,
     encode_batch_size=utils.DEFAULT_BATCH_SIZE,
 ):
     """Modularity and explicitness of `representation_fn` on `data` (study defaults)."""
     rng = utils.as_rng(random_state)
     seed = utils.draw_seed(rng)
     split = utils.sample_train_test(data, representation_fn, num_train, num_test, rng, encode_batch_size)
-    return modularity_explicitness(*split, num_bins=num_bins, seed=seed)
+    return modularity_explicitness(*split, num_bins=num_bins, seed=seed, n_jobs=n_jobs)

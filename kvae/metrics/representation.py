@@ -2,11 +2,63 @@
 
 import numpy as np
 
+__all__ = ["MODES", "SharedCodes", "representation_function"]
+
 MODES = ("mean", "sample", "posterior")
+
+
+class SharedCodes:
+    """A deterministic representation function that keeps the codes of every image it encoded.
+
+    Through it the metrics encode each distinct image of a dataset once, however
+    many metrics and draws ask for it: the draws of all the metrics of a model
+    share their codes, and values do not change, since an image is a function
+    of its factors and a posterior mean a function of the image. Wrap only
+    deterministic functions: sampled codes must be drawn afresh.
+
+    Example:
+      fn = SharedCodes(my_encoder)  # then kvae.metrics.compute_mig(data, fn, 0), compute_dci(data, fn, 0), ...
+    """
+
+    def __init__(self, representation_fn):
+        self.representation_fn = representation_fn
+        self.images_drawn = 0  # images the metrics asked for
+        self.images_encoded = 0  # images encoded: each distinct one once
+        self._kept = {}  # id(data) -> (data, sorted flat indices [K], mean [K, D], logvar [K, D] or None)
+
+    def __call__(self, images):
+        return self.representation_fn(images)
+
+    def codes(self, data, indices, encode):
+        """(mean [N, D], logvar [N, D] or None) of the images of `data` with flat `indices` [N].
+
+        `encode(indices [M]) -> (mean, logvar)` encodes the images not kept yet.
+        """
+        unique, inverse = np.unique(indices, return_inverse=True)
+        _, kept, mean, logvar = self._kept.get(id(data), (data, np.empty(0, np.int64), None, None))
+        known = np.isin(unique, kept, assume_unique=True)
+        self.images_drawn += len(indices)
+        if not known.all():
+            missing = unique[~known]
+            new_mean, new_logvar = encode(missing)
+            self.images_encoded += len(missing)
+            order = np.argsort(np.concatenate([kept, missing]), kind="stable")
+
+            def merge(old, new):
+                return (new if old is None else np.concatenate([old, new]))[order]
+
+            kept, mean = merge(kept, missing), merge(mean, new_mean)
+            logvar = None if new_logvar is None else merge(logvar, new_logvar)
+            self._kept[id(data)] = (data, kept, mean, logvar)
+        rows = np.searchsorted(kept, unique)[inverse]
+        return mean[rows], None if logvar is None else logvar[rows]
 
 
 def representation_function(model, mode="mean", batch_size=256, seed=0):
     """A callable images [N, H, W, C] float32 -> codes, from a frame's `encode`.
+
+    Modes "mean" and "posterior" return a `SharedCodes`: the metrics that use
+    it encode each image once.
 
     Args:
       model: anything with `encode(x) -> (mean, logvar)` (a kvae frame).
@@ -42,4 +94,4 @@ def representation_function(model, mode="mean", batch_size=256, seed=0):
             return mean, logvar
         return mean + np.exp(0.5 * logvar) * rng.standard_normal(mean.shape).astype(mean.dtype)
 
-    return fn
+    return fn if mode == "sample" else SharedCodes(fn)

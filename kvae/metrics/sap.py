@@ -8,13 +8,14 @@ from kvae.metrics import utils
 
 
 def sap_matrix(
-    train_codes, train_factors, test_codes=None, test_factors=None, continuous_factors=False, seed=0, n_jobs=None
+    train_codes, train_factors, test_codes=None, test_factors=None, continuous_factors=False, seed=0, n_jobs=-1
 ):
     """Predictability of each factor from each single latent -> [D, F].
 
     Discrete factors: test accuracy of `LinearSVC(C=0.01, class_weight="balanced")`
-    (seeded, unlike disentanglement_lib). Continuous factors: R^2 of a linear
-    fit on the training set, i.e. the squared correlation (0 for a constant latent).
+    (seeded, unlike disentanglement_lib), fitted in parallel on `n_jobs` of the run's
+    cores. Continuous factors: R^2 of a linear fit on the training set, i.e. the
+    squared correlation (0 for a constant latent).
     """
     codes, factors = utils.check_codes_factors(train_codes, train_factors)
     if continuous_factors:
@@ -40,7 +41,7 @@ def sap_matrix(
 
 
 def sap(
-    train_codes, train_factors, test_codes=None, test_factors=None, continuous_factors=False, seed=0, n_jobs=None
+    train_codes, train_factors, test_codes=None, test_factors=None, continuous_factors=False, seed=0, n_jobs=-1
 ):
     """SAP score: mean over factors of the gap between the two most predictive latents.
 
@@ -61,7 +62,7 @@ def compute_sap(
     num_train=10000,
     num_test=5000,
     continuous_factors=False,
-    n_jobs=None,
+    n_jobs=-1,
     encode_batch_size=utils.DEFAULT_BATCH_SIZE,
 ):
     """SAP score of `representation_fn` on `data` (study defaults: discrete factors)."""

@@ -8,10 +8,11 @@ import numpy as np
 import sklearn.metrics
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.parallel import Parallel, delayed
 
-DEFAULT_BATCH_SIZE = 256
-PROGRESS_SECONDS = 5.0
+from kvae.metrics import parallel, predictors
+from kvae.metrics.representation import SharedCodes
+
+DEFAULT_BATCH_SIZE = 1024  # images rendered and encoded per chunk
 logger = logging.getLogger("kvae.metrics")  # INFO: progress of sampling and fitting (kvae-evaluate shows it)
 
 
@@ -48,7 +49,9 @@ def _split_output(output):
 
 
 def encode_pair(data, representation_fn, factors, batch_size=DEFAULT_BATCH_SIZE):
-    """Renders `factors` [..., F] with `data` and encodes them in batches.
+    """Renders `factors` [..., F] with `data` and encodes them in chunks of `batch_size` images.
+
+    A `SharedCodes` representation encodes only the images it has not encoded before.
 
     Returns:
       (codes [..., D], logvar [..., D]), where logvar is None unless the
@@ -56,17 +59,41 @@ def encode_pair(data, representation_fn, factors, batch_size=DEFAULT_BATCH_SIZE)
     """
     factors = np.asarray(factors)
     lead, flat = factors.shape[:-1], factors.reshape(-1, factors.shape[-1])
-    outputs, started, reported = [], time.time(), time.time()
-    for start in range(0, len(flat), batch_size):
-        outputs.append(_split_output(representation_fn(data.observations(flat[start : start + batch_size]))))
-        if time.time() - reported > PROGRESS_SECONDS:
-            reported, done = time.time(), start + len(flat[start : start + batch_size])
-            logger.info("encoded %d/%d images (%.0f/s)", done, len(flat), done / (reported - started))
+    if isinstance(representation_fn, SharedCodes):
+        mean, logvar = representation_fn.codes(
+            data,
+            data.factors_to_index(flat),
+            lambda indices: _encode_chunks(
+                data, representation_fn.representation_fn, data.index_to_factors(indices), batch_size, len(flat)
+            ),
+        )
+    else:
+        mean, logvar = _encode_chunks(data, representation_fn, flat, batch_size, len(flat))
+    return mean.reshape(lead + (-1,)), None if logvar is None else logvar.reshape(lead + (-1,))
+
+
+def _encode_chunks(data, representation_fn, factors, batch_size, drawn):
+    """(mean [N, D], logvar [N, D] or None) of the images of `factors` [N, F], in chunks; one progress line."""
+    outputs, started = [], time.perf_counter()
+    for start in range(0, len(factors), batch_size):
+        outputs.append(_split_output(representation_fn(data.observations(factors[start : start + batch_size]))))
+        if start == 0 and len(factors) > batch_size:
+            rate = len(outputs[0][0]) / (time.perf_counter() - started)
+            logger.info(
+                "encoding %d images%s: %.0f/s, about %s left",
+                len(factors), f" ({drawn} drawn, the others were encoded before)" if drawn > len(factors) else "",
+                rate, format_seconds((len(factors) - batch_size) / rate),
+            )  # fmt: skip
     means, logvars = zip(*outputs)
-    mean = np.concatenate(means).reshape(lead + (-1,))
     if any(logvar is None for logvar in logvars):
-        return mean, None
-    return mean, np.concatenate(logvars).reshape(lead + (-1,))
+        return np.concatenate(means), None
+    return np.concatenate(means), np.concatenate(logvars)
+
+
+def format_seconds(seconds):
+    """A duration for a progress line: "42 s", "3 min 20 s"."""
+    seconds = int(round(seconds))
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60} s"
 
 
 def encode(data, representation_fn, factors, batch_size=DEFAULT_BATCH_SIZE, posterior=False):
@@ -203,46 +230,75 @@ def standardize(train, test=None, keep_constant=True):
 # --- Per-factor predictors -------------------------------------------------------
 
 
-def fit_many(jobs, n_jobs=None, quiet=False):
-    """Fits (estimator, x, y) jobs in parallel and returns the fitted clones, in order.
+def _fit(estimator, x, y):
+    return clone(estimator).fit(x, y)
 
-    The workers run scikit-learn only (no kvae import, hence no deep-learning
-    backend in them). `quiet` silences scikit-learn's convergence warnings.
+
+def fit_many(jobs, n_jobs=None, quiet=False):
+    """Fits (estimator, x, y) jobs in a pool sized to the run's cores; returns the fitted clones, in order.
+
+    Give the slowest jobs first: they are dispatched in order. The workers run
+    scikit-learn only (no kvae import, hence no deep-learning backend in them);
+    see `parallel.map_pinned`. `quiet` silences scikit-learn's convergence warnings.
     """
     jobs = list(jobs)
-    if jobs:
-        logger.info("fitting %d %s models on %d points", len(jobs), type(jobs[0][0]).__name__, len(jobs[0][1]))
-    started = time.time()
+    if not jobs:
+        return []
+    workers = parallel.num_workers(n_jobs, len(jobs))
+    logger.info(
+        "fitting %d %s on %d points, %d worker%s",
+        len(jobs), type(jobs[0][0]).__name__, len(jobs[0][1]), workers, "s" * (workers > 1),
+    )  # fmt: skip
     with warnings.catch_warnings():
         if quiet:
             warnings.simplefilter("ignore", ConvergenceWarning)
-        fitted = Parallel(n_jobs=n_jobs)(delayed(clone(estimator).fit)(x, y) for estimator, x, y in jobs)
-    logger.info("fitted %d models in %.1f s", len(jobs), time.time() - started)
-    return fitted
+        return parallel.map_pinned(_fit, jobs, workers)
 
 
 def fit_per_factor(estimator, x_train, y_train, x_test, y_test, importances=False, n_jobs=None, quiet=False):
-    """Fits a clone of `estimator` per factor to predict it from the codes, in parallel (joblib).
+    """Fits a clone of `estimator` per factor to predict it from the codes, in parallel.
 
-    Factors with more classes (the slower fits) are dispatched first, so that
-    the cores finish together. A factor that shows a single value in the
+    See `fit_per_factor_splits`, of which this is the one-split case.
+    """
+    split = (x_train, y_train, x_test, y_test)
+    return fit_per_factor_splits(estimator, [split], importances, n_jobs, quiet)[0]
+
+
+def fit_per_factor_splits(estimator, splits, importances=False, n_jobs=None, quiet=False):
+    """Fits a clone of `estimator` per factor and per split, all in one pool.
+
+    The slowest fits (most points times classes) are dispatched first, so
+    that the cores finish together. A factor that shows a single value in a
     training set is predicted as that value (scikit-learn classifiers refuse
     one class).
 
+    Args:
+      splits: (x_train [N, D], y_train [N, F], x_test, y_test) tuples.
+
     Returns:
-      train accuracies [F], test accuracies [F], and with `importances` the
-      absolute `feature_importances_` [D, F] (else None).
+      per split: train accuracies [F], test accuracies [F], and with
+      `importances` the importances [D, F] (`predictors.feature_importances`; else None).
     """
-    counts = [len(np.unique(y_train[:, j])) for j in range(y_train.shape[1])]
-    order = sorted((j for j in range(len(counts)) if counts[j] > 1), key=lambda j: -counts[j])
-    fitted = dict(zip(order, fit_many([(estimator, x_train, y_train[:, j]) for j in order], n_jobs, quiet)))
-    train_acc, test_acc, weights = [], [], []
-    for j in range(len(counts)):
-        if j in fitted:
-            predict, weight = fitted[j].predict, np.abs(fitted[j].feature_importances_) if importances else None
-        else:  # One class seen: predict it.
-            predict, weight = (lambda x, value=y_train[0, j]: np.full(len(x), value)), np.zeros(x_train.shape[1])
-        train_acc.append(np.mean(predict(x_train) == y_train[:, j]))
-        test_acc.append(np.mean(predict(x_test) == y_test[:, j]))
-        weights.append(weight)
-    return np.array(train_acc), np.array(test_acc), np.stack(weights, axis=1) if importances else None
+    jobs = {}
+    for s, (x_train, y_train, _, _) in enumerate(splits):
+        for j in range(y_train.shape[1]):
+            classes = len(np.unique(y_train[:, j]))
+            if classes > 1:
+                jobs[s, j] = (classes * len(x_train), (estimator, x_train, y_train[:, j]))
+    order = sorted(jobs, key=lambda key: -jobs[key][0])
+    fitted = dict(zip(order, fit_many([jobs[key][1] for key in order], n_jobs, quiet)))
+    results = []
+    for s, (x_train, y_train, x_test, y_test) in enumerate(splits):
+        train_acc, test_acc, weights = [], [], []
+        for j in range(y_train.shape[1]):
+            if (s, j) in fitted:
+                model = fitted[s, j]
+                predict = model.predict
+                weight = predictors.feature_importances(model, x_train.shape[1]) if importances else None
+            else:  # One class seen: predict it.
+                predict, weight = (lambda x, value=y_train[0, j]: np.full(len(x), value)), np.zeros(x_train.shape[1])
+            train_acc.append(np.mean(predict(x_train) == y_train[:, j]))
+            test_acc.append(np.mean(predict(x_test) == y_test[:, j]))
+            weights.append(weight)
+        results.append((np.array(train_acc), np.array(test_acc), np.stack(weights, axis=1) if importances else None))
+    return results

@@ -1,0 +1,56 @@
+"""The cores a metric may use, and a process pool sized to them with pinned inner threads."""
+
+import os
+
+import threadpoolctl
+from sklearn.utils.parallel import Parallel, delayed
+
+__all__ = ["num_cpus", "num_workers", "map_pinned"]
+
+NUM_CPUS_VARIABLE = "KVAE_NUM_CPUS"  # set per run by the study runner (the run's Ray CPU share)
+
+
+def num_cpus():
+    """The cores this run owns: `$KVAE_NUM_CPUS` when set, else the CPUs this process may run on."""
+    value = os.environ.get(NUM_CPUS_VARIABLE)
+    if value is None:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        cpus = int(value)
+    except ValueError:
+        cpus = 0
+    if cpus < 1:
+        raise ValueError(f"{NUM_CPUS_VARIABLE} must be a positive integer (the cores a run owns), got {value!r}")
+    return cpus
+
+
+def num_workers(n_jobs, num_tasks):
+    """Worker processes for `num_tasks` tasks: `n_jobs` (None or -1: every owned core), at most
+    the owned cores and the number of tasks, at least 1."""
+    cpus = num_cpus()
+    wanted = cpus if n_jobs is None or n_jobs == -1 else int(n_jobs)
+    if wanted < 1:
+        raise ValueError(f"n_jobs must be a positive number of workers, or None or -1 for every core, got {n_jobs}")
+    return max(1, min(wanted, cpus, num_tasks))
+
+
+def _pinned(fn, threads, args):
+    with threadpoolctl.threadpool_limits(threads):
+        return fn(*args)
+
+
+def map_pinned(fn, tasks, n_jobs=None):
+    """[fn(*args) for args in tasks], in a pool of `num_workers(n_jobs, len(tasks))` processes.
+
+    Each worker's BLAS and OpenMP threads (scikit-learn's) are limited to its
+    share of the owned cores, so that the pool never oversubscribes them. With
+    one worker the tasks run in this process, one after the other: a run that
+    owns one core starts no fitting process. Tasks are dispatched in order, so
+    give the longest first.
+    """
+    tasks = list(tasks)
+    workers = num_workers(n_jobs, len(tasks))
+    threads = max(1, num_cpus() // workers)
+    if workers == 1:
+        return [_pinned(fn, threads, args) for args in tasks]
+    return Parallel(n_jobs=workers, batch_size=1)(delayed(_pinned)(fn, threads, args) for args in tasks)

@@ -1,0 +1,57 @@
+"""The classifiers that DCI and downstream fit per factor, exact (disentanglement_lib's) or fast."""
+
+import inspect
+
+import numpy as np
+from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegressionCV
+from sklearn.model_selection import KFold
+
+__all__ = ["PREDICTORS", "FAST_PREDICTORS", "make_predictor", "feature_importances", "mode"]
+
+PREDICTORS = ("logistic_regression", "gradient_boosting", "hist_gradient_boosting")
+FAST_PREDICTORS = ("hist_gradient_boosting",)  # opt-in; their values differ from disentanglement_lib's
+
+
+def mode(predictor):
+    """"fast" for a fast-mode predictor, else "exact" (disentanglement_lib's protocol)."""
+    return "fast" if predictor in FAST_PREDICTORS else "exact"
+
+
+def make_predictor(name, seed=0, choices=PREDICTORS):
+    """A seeded, unfitted classifier by name (disentanglement_lib leaves its trees unseeded).
+
+    "logistic_regression": `LogisticRegressionCV(Cs=10, cv=KFold(5))`;
+    "gradient_boosting": `GradientBoostingClassifier()` (exact mode);
+    "hist_gradient_boosting": `HistGradientBoostingClassifier(early_stopping=False)`, the
+    fast mode: binned features, 100 boosting iterations of 31-leaf trees.
+    """
+    if name not in choices:
+        raise ValueError(f"unknown predictor {name!r}; known predictors: {', '.join(choices)}")
+    if name == "logistic_regression":
+        kwargs = {}
+        if "use_legacy_attributes" in inspect.signature(LogisticRegressionCV).parameters:
+            # scikit-learn >= 1.8: the same model, spelled without deprecated defaults.
+            kwargs = dict(l1_ratios=(0.0,), use_legacy_attributes=False)
+        return LogisticRegressionCV(Cs=10, cv=KFold(n_splits=5), scoring="accuracy", random_state=seed, **kwargs)
+    if name == "gradient_boosting":
+        return GradientBoostingClassifier(random_state=seed)
+    return HistGradientBoostingClassifier(early_stopping=False, random_state=seed)
+
+
+def feature_importances(model, num_features):
+    """Importance of each feature [num_features] of a fitted tree ensemble, summing to 1 (or all 0).
+
+    `GradientBoostingClassifier`: its impurity-based `feature_importances_`.
+    `HistGradientBoostingClassifier` has none; its importances are the split
+    gains of every tree summed per feature and normalised (LightGBM's "gain").
+    """
+    if hasattr(model, "feature_importances_"):
+        return np.abs(model.feature_importances_)
+    gains = np.zeros(num_features)
+    for iteration in model._predictors:
+        for tree in iteration:
+            splits = tree.nodes[~tree.nodes["is_leaf"].astype(bool)]
+            np.add.at(gains, splits["feature_idx"], splits["gain"])
+    total = gains.sum()
+    return gains / total if total > 0 else gains
