@@ -11,3 +11,6 @@ from kvae.analysis.perceived_distance import (
     pairwise_distances,
     perceived_distance,
 )
+from kvae.analysis.pca_view import explained_global_variance, information_level, local_expansiveness, pca_view
+from kvae.analysis.groups import group_bounds, group_informativeness, prefix_reconstructions
+from kvae.analysis.latents import latent_structure
