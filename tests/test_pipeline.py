@@ -134,7 +134,7 @@ def test_bad_arguments():
     for batch_size in (0, -1, 2.0):
         with pytest.raises(ValueError, match="batch_size must be a positive integer"):
             make_dataset("xysquares", batch_size, 0)
-    with pytest.raises(TypeError, match="GroundTruthData or a dataset name, got int"):
+    with pytest.raises(ValueError, match="data must be a GroundTruthData or a registered dataset name, got 3"):
         make_dataset(3, 8, 0)
     with pytest.raises(ValueError, match="Unknown dataset 'xy'; known datasets:"):
         make_dataset("xy", 8, 0)

@@ -33,7 +33,7 @@ class Cars3D(files.FileData):
     observation_shape = (64, 64, 3)
 
     def __init__(self, directory=None, factor_sizes=None, cache_dir=None):
-        self.factor_sizes = tuple(factor_sizes or type(self).factor_sizes)
+        self.factor_sizes = self.factor_sizes_argument(factor_sizes)
         self.path = files.find_file(self.name, ["cars"], SOURCE, directory)
         paths = sorted(glob.glob(os.path.join(self.path, "*.mat")))
         elevations, azimuths, objects = self.factor_sizes
@@ -49,8 +49,9 @@ class Cars3D(files.FileData):
                 except (ValueError, OSError, KeyError, TypeError) as error:
                     raise files.corrupt(self.name, path, f"is not a MATLAB file with an 'im' array ({type(error).__name__}: {error})") from None
                 files.check_shape(self.name, path, "im", im.shape, expected)
+                files.check_dtype(self.name, path, "im", im.dtype)
                 views = np.transpose(im, (4, 3, 0, 1, 2)).reshape((-1,) + im.shape[:3])  # [elevation * azimuth, 128, 128, 3]
-                images[:, :, i] = files.resize_images(views.astype(np.uint8), 64).reshape(elevations, azimuths, 64, 64, 3)
+                images[:, :, i] = files.resize_images(views, 64).reshape(elevations, azimuths, 64, 64, 3)
             files.save_npy(images.reshape(-1, 64, 64, 3))(target)
 
         self.images = files.cached_array(self.name, "64", paths, build, cache_dir)

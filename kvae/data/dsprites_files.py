@@ -18,7 +18,9 @@ class DSprites(files.FileData):
     `latents/classes`) under the data root. Colour (always 0) is not a factor.
     The npz release is compressed, so its `imgs` are decompressed once, by
     chunks, into the cache directory (3 GB on disk, nothing in RAM); an
-    uncompressed npz or the hdf5 file is read in place. Images are uint8 {0, 255}.
+    uncompressed npz or the hdf5 file is read in place. The file's `imgs` must be
+    uint8 with values in {0, 1} (checked on evenly spaced rows); `render` gives
+    uint8 {0, 255}.
 
     Args:
         path: the file, instead of looking under the data root.
@@ -35,10 +37,12 @@ class DSprites(files.FileData):
     def __init__(self, path=None, factor_sizes=None, cache_dir=None):
         candidates = [f"dsprites/{FILENAME}.{ext}" for ext in ("npz", "hdf5", "h5")] + [f"{FILENAME}.npz", f"{FILENAME}.hdf5"]
         self.path = files.find_file(self.name, candidates, SOURCE, path)
-        self.factor_sizes = tuple(factor_sizes or type(self).factor_sizes)
+        self.factor_sizes = self.factor_sizes_argument(factor_sizes)
         npz = self.path.endswith(".npz")
         self.images = files.open_array(self.name, self.path, "imgs", cache_dir)
         files.check_shape(self.name, self.path, "imgs", self.images.shape, (None, 64, 64))
+        files.check_dtype(self.name, self.path, "imgs", self.images.dtype)
+        files.check_values(self.name, self.path, "imgs", self.images.read(files.sample_rows(len(self.images))), {0, 1})
         self.check_sizes(self.path, len(self.images), self.factor_sizes)
         key = "latents_classes" if npz else "latents/classes"
         classes = files.load_small(self.name, self.path, key)

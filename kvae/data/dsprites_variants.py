@@ -19,6 +19,7 @@ import tensorflow as tf
 from PIL import Image
 
 from kvae.data import files, noise
+from kvae.data.arguments import check_int
 from kvae.data.dsprites_files import DSprites
 from kvae.data.registry import register
 
@@ -38,7 +39,7 @@ class RandomDSprites(DSprites):
 
     def __init__(self, path=None, factor_sizes=None, cache_dir=None, seed=0):
         super().__init__(path=path, factor_sizes=factor_sizes, cache_dir=cache_dir)
-        self.seed = int(seed)
+        self.seed = check_int(type(self).__name__, "seed", seed)
 
     def render(self, factors, draws=None):
         """Factor values [N, 5] -> float32 images [N, 64, 64, 3]; `draws` [N] as `render_tf`."""

@@ -22,21 +22,28 @@ import json
 import os
 import threading
 import zipfile
+import zlib
 
 import numpy as np
 
+from kvae.data.arguments import check_ints, fail
 from kvae.data.ground_truth import GroundTruthData
+from kvae.errors import KvaeError
 
 ENV_VARS = ("KVAE_DATA", "DISENTANGLEMENT_LIB_DATA")
 CACHE_ENV_VAR = "KVAE_CACHE"
 
 
-class MissingDatasetError(FileNotFoundError):
+# What reading a damaged file raises: zip and zlib (npz), h5py (OSError, RuntimeError), truncation.
+READ_ERRORS = (OSError, ValueError, KeyError, RuntimeError, zipfile.BadZipFile, zlib.error, EOFError)
+
+
+class MissingDatasetError(KvaeError, FileNotFoundError):
     """A dataset file is not where it was looked for."""
 
 
-class CorruptDatasetError(ValueError):
-    """A dataset file exists but is truncated, unreadable or wrongly shaped."""
+class CorruptDatasetError(KvaeError):
+    """A dataset file exists but is truncated, unreadable, wrongly shaped or of the wrong dtype or values."""
 
 
 def data_root():
@@ -60,7 +67,9 @@ def find_file(dataset, candidates, source, path=None):
     Raises:
         MissingDatasetError: naming the paths looked at, the env vars and `source`.
     """
-    paths = [path] if path else [os.path.join(data_root(), c) for c in candidates]
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise fail(dataset, "path", "a file or directory path (a string)", path)
+    paths = [os.fspath(path)] if path else [os.path.join(data_root(), c) for c in candidates]
     for p in paths:
         if os.path.exists(p):
             return p
@@ -73,6 +82,32 @@ def find_file(dataset, candidates, source, path=None):
 def corrupt(dataset, path, what):
     """A `CorruptDatasetError` for `path` saying what was found."""
     return CorruptDatasetError(f"{dataset}: {path!r} {what}")
+
+
+def unreadable(dataset, path, error):
+    """A `CorruptDatasetError` for a file that failed to read or decompress."""
+    message = " ".join(str(error).split()) or "no message"
+    return corrupt(dataset, path, f"is corrupt: it could not be read or decompressed ({type(error).__name__}: "
+                   f"{message}); download it again (kvae-download)")
+
+
+def check_dtype(dataset, path, key, dtype, expected=np.uint8):
+    """Raises a `CorruptDatasetError` unless the array `key` has dtype `expected`."""
+    if np.dtype(dtype) != np.dtype(expected):
+        raise corrupt(dataset, path, f"has {key!r} of dtype {np.dtype(dtype)}, expected {np.dtype(expected)}")
+
+
+def check_values(dataset, path, key, images, allowed):
+    """Raises a `CorruptDatasetError` unless every value of `images` is in `allowed` (e.g. {0, 1})."""
+    found = np.unique(images)
+    wrong = found[~np.isin(found, list(allowed))]
+    if len(wrong):
+        raise corrupt(dataset, path, f"has {key!r} values {wrong[:5].tolist()}, expected only {sorted(allowed)}")
+
+
+def sample_rows(count, rows=64):
+    """Evenly spaced row indices (at most `rows`), for checking the values of a large file cheaply."""
+    return np.unique(np.linspace(0, count - 1, min(rows, count)).astype(np.int64))
 
 
 def check_shape(dataset, path, key, shape, expected):
@@ -167,7 +202,10 @@ class H5Array:
         indices = np.asarray(indices, np.int64).reshape(-1)
         unique, inverse = np.unique(indices, return_inverse=True)
         dataset = self._file[self.key]
-        parts = [dataset[unique[i : i + self.chunk]] for i in range(0, len(unique), self.chunk)]
+        try:
+            parts = [dataset[unique[i : i + self.chunk]] for i in range(0, len(unique), self.chunk)]
+        except (OSError, RuntimeError, ValueError) as error:  # a damaged compressed chunk
+            raise unreadable(os.path.basename(self.path), self.path, error) from None
         out = np.concatenate(parts) if parts else np.empty((0,) + self.shape[1:], self.dtype)
         return out[inverse]
 
@@ -195,8 +233,8 @@ def open_array(dataset, path, key=None, cache=None):
         return _h5_dataset(dataset, path, key)
     except (CorruptDatasetError, MissingDatasetError):
         raise
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
-        raise corrupt(dataset, path, f"could not be read ({type(error).__name__}: {error})") from None
+    except READ_ERRORS as error:
+        raise unreadable(dataset, path, error) from None
 
 
 def load_small(dataset, path, key):
@@ -211,8 +249,8 @@ def load_small(dataset, path, key):
             return f[key][()]
     except KeyError:
         raise corrupt(dataset, path, f"has no array {key!r}") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise corrupt(dataset, path, f"could not be read ({type(error).__name__}: {error})") from None
+    except READ_ERRORS as error:
+        raise unreadable(dataset, path, error) from None
 
 
 def _npy_header(f):
@@ -319,6 +357,12 @@ class FileData(GroundTruthData):
     elements by flat index, and `postprocess` turns the stored values into
     uint8 NHWC images (e.g. dSprites' {0, 1} -> {0, 255}).
     """
+
+    def factor_sizes_argument(self, factor_sizes):
+        """The class's factor sizes, or the given ones (one positive int per factor) of a subset file."""
+        if factor_sizes is None:
+            return tuple(type(self).factor_sizes)
+        return check_ints(type(self).__name__, "factor_sizes", factor_sizes, length=len(self.factor_names))
 
     def render(self, factors):
         """Factor values [N, F] -> uint8 images [N, H, W, C]."""

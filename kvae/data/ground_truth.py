@@ -3,6 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
+from kvae.errors import KvaeError
+
 
 class GroundTruthData:
     """A dataset whose elements are indexed by discrete ground-truth factors.
@@ -31,7 +33,7 @@ class GroundTruthData:
         """Flat indices [N] -> factor values [N, F] (int64)."""
         indices = np.asarray(indices, dtype=np.int64)
         if np.any(indices < 0) or np.any(indices >= len(self)):
-            raise ValueError(
+            raise KvaeError(
                 f"{self.name}: indices must lie in [0, {len(self)}), got range "
                 f"[{indices.min()}, {indices.max()}]"
             )
@@ -46,13 +48,13 @@ class GroundTruthData:
         """Returns `factors` as int64 [N, F]; raises a clear error when out of range."""
         factors = np.asarray(factors, dtype=np.int64)
         if factors.ndim != 2 or factors.shape[1] != self.num_factors:
-            raise ValueError(
+            raise KvaeError(
                 f"{self.name}: factors must have shape [N, {self.num_factors}] "
                 f"({', '.join(self.factor_names)}), got {factors.shape}"
             )
         sizes = np.asarray(self.factor_sizes)
         if np.any(factors < 0) or np.any(factors >= sizes):
-            raise ValueError(
+            raise KvaeError(
                 f"{self.name}: factor values must lie in [0, size) with sizes "
                 f"{tuple(self.factor_sizes)}, got min {factors.min(axis=0).tolist()} "
                 f"max {factors.max(axis=0).tolist()}"

@@ -1,8 +1,6 @@
 """MPI3D toy, realistic and real (Gondal et al. 2019, "On the transfer of inductive bias
 from simulation to the real world"), from their `.npz` releases."""
 
-import numpy as np
-
 from kvae.data import files
 from kvae.data.registry import register
 
@@ -36,9 +34,8 @@ class MPI3D(files.FileData):
         self.path = files.find_file(self.name, [f"{self.name}/{self.name}.npz", f"{self.name}.npz"], SOURCE.format(self.name), path)
         self.images = files.open_array(self.name, self.path, "images", cache_dir)
         files.check_shape(self.name, self.path, "images", self.images.shape, (None, 64, 64, 3))
-        if self.images.dtype != np.uint8:
-            raise files.corrupt(self.name, self.path, f"has images of dtype {self.images.dtype}, expected uint8")
-        self.factor_sizes = tuple(factor_sizes or SIZES.get(len(self.images), type(self).factor_sizes))
+        files.check_dtype(self.name, self.path, "images", self.images.dtype)
+        self.factor_sizes = self.factor_sizes_argument(factor_sizes or SIZES.get(len(self.images)))
         self.check_sizes(self.path, len(self.images), self.factor_sizes)
 
 

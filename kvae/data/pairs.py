@@ -12,16 +12,18 @@ exactly k factors differ; `distinct=False` redraws them as the original did.
 import numpy as np
 import tensorflow as tf
 
+from kvae.errors import KvaeError
+
 
 def check_k(k, factor_sizes, distinct=True):
     """Returns k as an int (-1 for random), or raises a clear ValueError."""
     changeable = int(np.sum(np.asarray(factor_sizes) > 1)) if distinct else len(factor_sizes)
     if k is None or k == -1:
         if changeable < 1 or len(factor_sizes) < 2:
-            raise ValueError(f"random k needs at least 2 factors, {changeable} of which can change; got sizes {tuple(factor_sizes)}")
+            raise KvaeError(f"random k needs at least 2 factors, {changeable} of which can change; got sizes {tuple(factor_sizes)}")
         return -1
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= changeable:
-        raise ValueError(f"k must be None/-1 (random 1..F-1) or an integer in [1, {changeable}] "
+        raise KvaeError(f"k must be None/-1 (random 1..F-1) or an integer in [1, {changeable}] "
                          f"(factors that can change), got {k!r}")
     return int(k)
 

@@ -4,7 +4,9 @@ import numpy as np
 import tensorflow as tf
 
 from kvae.data import noise, pairs, registry
+from kvae.data.arguments import fail
 from kvae.data.ground_truth import GroundTruthData
+from kvae.errors import KvaeError
 
 MODES = ("single", "pair")
 PAIR_STREAM = 0x9A1F  # folded into a batch's seed for its pairs, apart from its factor columns
@@ -76,11 +78,11 @@ def make_dataset(
     """
     data = _as_data(data)
     if mode not in MODES:
-        raise ValueError(f"make_dataset: mode {mode!r} is not implemented; available modes: {', '.join(MODES)}")
+        raise KvaeError(f"make_dataset: mode {mode!r} is not implemented; available modes: {', '.join(MODES)}")
     if mode == "pair":
         k = pairs.check_k(k, data.factor_sizes, distinct)
     elif with_labels:
-        raise ValueError("make_dataset: with_labels needs mode='pair' (the labels are the changed factors)")
+        raise KvaeError("make_dataset: with_labels needs mode='pair' (the labels are the changed factors)")
     normalize = _normalizer(data, standardize)
     seed = int(seed)
 
@@ -171,13 +173,13 @@ def _as_data(data):
     if isinstance(data, str):
         return registry.get(data)
     if not isinstance(data, GroundTruthData):
-        raise TypeError(f"expected a GroundTruthData or a dataset name, got {type(data).__name__}")
+        raise fail("make_dataset", "data", "a GroundTruthData or a registered dataset name", data)
     return data
 
 
 def _check_batch_size(batch_size):
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        raise KvaeError(f"batch_size must be a positive integer, got {batch_size!r}")
 
 
 def _normalizer(data, standardize):
@@ -193,5 +195,5 @@ def _normalizer(data, standardize):
     channels = data.observation_shape[-1]
     mean, std = (np.broadcast_to(np.asarray(v, np.float32), (channels,)) for v in (mean, std))
     if np.any(std <= 0):
-        raise ValueError(f"standardize: every channel std must be > 0, got {std.tolist()}")
+        raise KvaeError(f"standardize: every channel std must be > 0, got {std.tolist()}")
     return lambda images: (images - mean) / std

@@ -1,6 +1,5 @@
 """Procedural ground-truth datasets: images are drawn from factors with tf ops."""
 
-import numpy as np
 import tensorflow as tf
 
 from kvae.data.ground_truth import GroundTruthData
@@ -40,9 +39,3 @@ def gather_values(values, factors, column):
     """Looks up the continuous value of factor `column` for every row: [N] float32."""
     return tf.gather(tf.constant(values, tf.float32), factors[:, column])
 
-
-def check_int(name, value, low, high):
-    """Returns `value` if it is an int in [low, high], else raises a clear ValueError."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
-    return int(value)

@@ -1,5 +1,7 @@
 """Datasets by name, so a config can choose one: `kvae.data.get("xysquares")`."""
 
+from kvae.errors import KvaeError
+
 _DATASETS = {}
 
 
@@ -12,7 +14,7 @@ def register(name, cls=None):
     if cls is None:
         return lambda cls: register(name, cls)
     if name in _DATASETS and _DATASETS[name] is not cls:
-        raise ValueError(f"dataset name {name!r} is already registered to {_DATASETS[name].__name__}")
+        raise KvaeError(f"dataset name {name!r} is already registered to {_DATASETS[name].__name__}")
     _DATASETS[name] = cls
     return cls
 
@@ -30,5 +32,5 @@ def get(name, **kwargs):
 def get_class(name):
     """The class (or factory) registered under `name`."""
     if name not in _DATASETS:
-        raise ValueError(f"Unknown dataset {name!r}; known datasets: {', '.join(names())}")
+        raise KvaeError(f"Unknown dataset {name!r}; known datasets: {', '.join(names())}")
     return _DATASETS[name]

@@ -29,11 +29,10 @@ class Shapes3D(files.FileData):
 
     def __init__(self, path=None, factor_sizes=None):
         self.path = files.find_file(self.name, ["3dshapes/3dshapes.h5", "3dshapes.h5"], SOURCE, path)
-        self.factor_sizes = tuple(factor_sizes or type(self).factor_sizes)
+        self.factor_sizes = self.factor_sizes_argument(factor_sizes)
         self.images = files.open_array(self.name, self.path, "images")
         files.check_shape(self.name, self.path, "images", self.images.shape, (None, 64, 64, 3))
-        if self.images.dtype != np.uint8:
-            raise files.corrupt(self.name, self.path, f"has images of dtype {self.images.dtype}, expected uint8")
+        files.check_dtype(self.name, self.path, "images", self.images.dtype)
         self.check_sizes(self.path, len(self.images), self.factor_sizes)
         labels = files.load_small(self.name, self.path, "labels")
         files.check_shape(self.name, self.path, "labels", labels.shape, (len(self.images), 6))

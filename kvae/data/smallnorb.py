@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from kvae.data import files, noise
+from kvae.data.arguments import check_int
 from kvae.data.dsprites_variants import index_tf
 from kvae.data.registry import register
 
@@ -57,8 +58,8 @@ class SmallNORB(files.FileData):
     stochastic = True
 
     def __init__(self, directory=None, factor_sizes=None, cache_dir=None, seed=0):
-        self.factor_sizes = tuple(factor_sizes or type(self).factor_sizes)
-        self.seed = int(seed)
+        self.factor_sizes = self.factor_sizes_argument(factor_sizes)
+        self.seed = check_int("SmallNORB", "seed", seed)
         paths = {(chunk, kind): files.find_file(
             self.name, [f"{d}/smallnorb-{chunk}-{kind}.mat" for d in ("small_norb", "smallnorb")], SOURCE,
             directory and f"{directory}/smallnorb-{chunk}-{kind}.mat")
@@ -67,6 +68,9 @@ class SmallNORB(files.FileData):
         for chunk in CHUNKS:
             dat, cat, info = (open_matrix(self.name, paths[chunk, kind]) for kind in ("dat", "cat", "info"))
             files.check_shape(self.name, dat.path, "dat", dat.shape, (None, 2, 96, 96))
+            files.check_dtype(self.name, dat.path, "dat", dat.dtype)
+            files.check_dtype(self.name, cat.path, "cat", cat.dtype, np.int32)
+            files.check_dtype(self.name, info.path, "info", info.dtype, np.int32)
             files.check_shape(self.name, cat.path, "cat", cat.shape, (len(dat),))
             files.check_shape(self.name, info.path, "info", info.shape, (len(dat), 4))
             dats.append(dat)

@@ -3,7 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
-from kvae.data.procedural import ProceduralData, check_int
+from kvae.data.arguments import check_int, fail
+from kvae.data.procedural import ProceduralData
 from kvae.data.registry import register
 
 _R, _G, _B, _Y, _C, _M, _W = ([255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255], [255, 255, 255])
@@ -17,9 +18,10 @@ HUES = {
 
 def palette(name):
     """disent's palette `<hues>_<levels>`: every hue at brightness i/levels, i = 1..levels (uint8 [K, 3])."""
-    hues, _, levels = name.partition("_")
+    expected = f"'<hues>_<levels>' with hues one of {sorted(HUES)} and levels >= 1"
+    hues, _, levels = name.partition("_") if isinstance(name, str) else ("", "", "")
     if hues not in HUES or not levels.isdigit() or int(levels) < 1:
-        raise ValueError(f"palette must be '<hues>_<levels>' with hues one of {sorted(HUES)}, got {name!r}")
+        raise fail("XYObject", "palette_name", expected, name)
     hues = np.array(HUES[hues])
     return np.array([hue * i // int(levels) for i in range(1, int(levels) + 1) for hue in hues], np.uint8)
 
@@ -41,11 +43,11 @@ class XYObject(ProceduralData):
 
     def __init__(self, grid_spacing=2, min_square_size=7, max_square_size=15, square_size_spacing=2,
                  palette_name="rainbow_4", image_size=64):
-        self.image_size = check_int("image_size", image_size, 1, 4096)
-        self.max_square_size = check_int("max_square_size", max_square_size, 1, self.image_size)
-        self.min_square_size = check_int("min_square_size", min_square_size, 1, self.max_square_size)
-        self.square_size_spacing = check_int("square_size_spacing", square_size_spacing, 1, self.image_size)
-        self.grid_spacing = check_int("grid_spacing", grid_spacing, 1, self.image_size)
+        self.image_size = check_int("XYObject", "image_size", image_size, 1, 4096)
+        self.max_square_size = check_int("XYObject", "max_square_size", max_square_size, 1, self.image_size)
+        self.min_square_size = check_int("XYObject", "min_square_size", min_square_size, 1, self.max_square_size)
+        self.square_size_spacing = check_int("XYObject", "square_size_spacing", square_size_spacing, 1, self.image_size)
+        self.grid_spacing = check_int("XYObject", "grid_spacing", grid_spacing, 1, self.image_size)
         self.palette_name = palette_name
         self.colors = palette(palette_name)
         self.scales = np.arange(self.min_square_size, self.max_square_size + 1, self.square_size_spacing)

@@ -3,7 +3,8 @@ of the reconstruction loss for VAE disentanglement" (sections 5.1 and 5.4)."""
 
 import tensorflow as tf
 
-from kvae.data.procedural import ProceduralData, check_int
+from kvae.data.arguments import check_int
+from kvae.data.procedural import ProceduralData
 from kvae.data.registry import register
 
 
@@ -31,11 +32,12 @@ class XYSquares(ProceduralData):
     factor_names = ("x_R", "y_R", "x_G", "y_G", "x_B", "y_B")
 
     def __init__(self, grid_spacing=8, square_size=8, grid_size=8, image_size=64):
-        self.image_size = check_int("image_size", image_size, 1, 4096)
-        self.square_size = check_int("square_size", square_size, 1, self.image_size)
-        self.grid_size = check_int("grid_size", grid_size, 1, self.image_size - self.square_size + 1)
+        self.image_size = check_int("XYSquares", "image_size", image_size, 1, 4096)
+        self.square_size = check_int("XYSquares", "square_size", square_size, 1, self.image_size)
+        self.grid_size = check_int("XYSquares", "grid_size", grid_size, 1, self.image_size - self.square_size + 1)
         max_spacing = (self.image_size - self.square_size) // max(self.grid_size - 1, 1)
         self.grid_spacing = check_int(
+            "XYSquares",
             f"grid_spacing (for {self.grid_size} positions of a {self.square_size}px square "
             f"on a {self.image_size}px canvas)",
             grid_spacing, 1, max_spacing,

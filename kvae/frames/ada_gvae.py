@@ -10,6 +10,8 @@ compromises"; disentanglement_lib's `weak` models).
 import keras
 from keras import ops
 
+from kvae.data.arguments import check_bool, check_float
+from kvae.errors import KvaeError
 from kvae.frames.beta_vae import BetaVAE
 
 
@@ -66,14 +68,14 @@ class GroupVAE(BetaVAE):
     def shared_latents(self, mean_1, logvar_1, mean_2, logvar_2, changed=None):
         """Bool [B, D]: the latents whose posteriors are averaged across each pair."""
         if changed is None:
-            raise ValueError(
+            raise KvaeError(
                 f"{type(self).__name__} trains on (pairs, changed) batches, the changed-factor mask "
                 "included: make_dataset(..., mode='pair', with_labels=True)"
             )
         changed = ops.convert_to_tensor(changed)
         num_factors = changed.shape[-1]
         if num_factors > self.latent_dim:
-            raise ValueError(
+            raise KvaeError(
                 f"{type(self).__name__} maps factor j to latent j: {num_factors} factors need at least "
                 f"{num_factors} latents, got latent_dim {self.latent_dim}"
             )
@@ -92,7 +94,7 @@ class GroupVAE(BetaVAE):
 
     def compute_terms(self, x, training=False, y=None):
         if len(x.shape) != 5 or x.shape[1] != 2:
-            raise ValueError(
+            raise KvaeError(
                 f"{type(self).__name__} trains on pairs of images [B, 2, H, W, C], got shape {tuple(x.shape)}"
             )
         images = ops.concatenate([x[:, 0], x[:, 1]], axis=0)
@@ -135,8 +137,9 @@ class AdaGVAE(GroupVAE):
 
     def __init__(self, encoder, decoder, threshold_ratio=0.5, symmetric_kl=False, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
-        self.threshold_ratio = float(threshold_ratio)
-        self.symmetric_kl = bool(symmetric_kl)
+        owner = type(self).__name__
+        self.threshold_ratio = check_float(owner, "threshold_ratio", threshold_ratio, low=0, high=1)
+        self.symmetric_kl = check_bool(owner, "symmetric_kl", symmetric_kl)
 
     def shared_latents(self, mean_1, logvar_1, mean_2, logvar_2, changed=None):
         divergence = gaussian_kl_between(mean_1, logvar_1, mean_2, logvar_2)

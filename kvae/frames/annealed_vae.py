@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from kvae.data.arguments import check_float, check_int
 from kvae.frames.base import VAE
 
 
@@ -25,13 +26,10 @@ class AnnealedVAE(VAE):
 
     def __init__(self, encoder, decoder, gamma=1000.0, c_max=25.0, iteration_threshold=100000, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
-        if int(iteration_threshold) < 1:
-            raise ValueError(
-                f"AnnealedVAE: iteration_threshold must be a positive integer, got {iteration_threshold!r}"
-            )
-        self.gamma = float(gamma)
-        self.c_max = float(c_max)
-        self.iteration_threshold = int(iteration_threshold)
+        owner = type(self).__name__
+        self.gamma = check_float(owner, "gamma", gamma, low=0)
+        self.c_max = check_float(owner, "c_max", c_max, low=0)
+        self.iteration_threshold = check_int(owner, "iteration_threshold", iteration_threshold, low=1)
 
     def capacity(self, step):
         """The capacity C (nats) at optimizer step `step`."""

@@ -5,6 +5,8 @@ import tensorflow as tf
 from keras import ops
 
 from kvae import losses
+from kvae.data.arguments import check_int, fail
+from kvae.errors import KvaeError
 
 
 @keras.saving.register_keras_serializable(package="kvae")
@@ -67,12 +69,17 @@ class VAE(keras.Model):
 
     def __init__(self, encoder, decoder, reconstruction_loss="bernoulli", seed=None, **kwargs):
         super().__init__(**kwargs)
+        owner = type(self).__name__
+        if not isinstance(encoder, keras.layers.Layer) or not hasattr(encoder, "latent_dim"):
+            raise fail(owner, "encoder", "a Keras layer with a latent_dim (e.g. kvae.nets.ConvEncoder)", encoder)
+        if not isinstance(decoder, keras.layers.Layer):
+            raise fail(owner, "decoder", "a Keras layer (e.g. kvae.nets.ConvDecoder)", decoder)
         self.encoder = encoder
         self.decoder = decoder
-        self.latent_dim = int(encoder.latent_dim)
+        self.latent_dim = check_int(owner, "encoder.latent_dim", encoder.latent_dim, low=1)
         self.reconstruction_loss = losses.get(reconstruction_loss)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed = None if seed is None else check_int(owner, "seed", seed, low=0)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
         self._track_variable(self.seed_generator.state)  # saved with the weights, so a resume continues the draws
         names = ("loss", "reconstruction", "kl", "regularizer", "elbo") + tuple(self.tracked_terms)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
@@ -163,7 +170,7 @@ class VAE(keras.Model):
         """Updates the trackers from `compute_terms` output; returns the logs."""
         unknown = set(terms) - set(self.trackers) - {"kl_per_latent"}
         if unknown:
-            raise ValueError(
+            raise KvaeError(
                 f"{type(self).__name__} returned terms {sorted(unknown)} that are not in its "
                 f"tracked_terms {tuple(self.tracked_terms)}"
             )

@@ -6,6 +6,8 @@ import keras
 from keras import ops
 
 from kvae import losses
+from kvae.data.arguments import check_bool, check_choice, check_float, check_int
+from kvae.errors import KvaeError
 from kvae.frames.base import VAE
 
 SAMPLINGS = ("mws", "mss")
@@ -98,19 +100,18 @@ class BetaTCVAE(VAE):
         **kwargs,
     ):
         super().__init__(encoder, decoder, **kwargs)
-        if dataset_size is None or int(dataset_size) < 1:
-            raise ValueError(
-                f"BetaTCVAE needs dataset_size, the number of training examples (kvae.training.train "
-                f"fills it from len(data)); got {dataset_size!r}"
+        owner = type(self).__name__
+        if dataset_size is None:
+            raise KvaeError(
+                f"{owner} needs dataset_size, the number of training examples (kvae.training.train "
+                f"fills it from len(data)); got None"
             )
-        if sampling not in SAMPLINGS:
-            raise ValueError(f"BetaTCVAE: sampling must be one of {SAMPLINGS}, got {sampling!r}")
-        self.beta = float(beta)
-        self.dataset_size = int(dataset_size)
-        self.sampling = sampling
-        self.decomposed = bool(decomposed)
-        self.alpha = float(alpha)
-        self.gamma = float(gamma)
+        self.dataset_size = check_int(owner, "dataset_size (the number of training examples)", dataset_size, low=1)
+        self.sampling = check_choice(owner, "sampling", sampling, SAMPLINGS)
+        self.beta = check_float(owner, "beta", beta, low=0)
+        self.decomposed = check_bool(owner, "decomposed", decomposed)
+        self.alpha = check_float(owner, "alpha", alpha, low=0)
+        self.gamma = check_float(owner, "gamma", gamma, low=0)
 
     def regularizer(self, kl, z_mean, z_logvar, z_sampled):
         mi, tc, dimension_kl = kl_decomposition(z_sampled, z_mean, z_logvar, self.dataset_size, self.sampling)

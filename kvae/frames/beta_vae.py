@@ -2,6 +2,7 @@
 
 import keras
 
+from kvae.data.arguments import check_float
 from kvae.frames.base import VAE
 
 
@@ -15,7 +16,7 @@ class BetaVAE(VAE):
 
     def __init__(self, encoder, decoder, beta=1.0, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
-        self.beta = float(beta)
+        self.beta = check_float(type(self).__name__, "beta", beta, low=0)
 
     def regularizer(self, kl, z_mean, z_logvar, z_sampled):
         return self.beta * kl

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from kvae.data.arguments import check_choice, check_float
 from kvae.frames.base import VAE
 
 DIP_TYPES = ("i", "ii")
@@ -49,11 +50,10 @@ class DIPVAE(VAE):
 
     def __init__(self, encoder, decoder, lambda_od=10.0, lambda_d_factor=10.0, dip_type="i", **kwargs):
         super().__init__(encoder, decoder, **kwargs)
-        if dip_type not in DIP_TYPES:
-            raise ValueError(f"DIPVAE: dip_type must be one of {DIP_TYPES}, got {dip_type!r}")
-        self.lambda_od = float(lambda_od)
-        self.lambda_d_factor = float(lambda_d_factor)
-        self.dip_type = dip_type
+        owner = type(self).__name__
+        self.lambda_od = check_float(owner, "lambda_od", lambda_od, low=0)
+        self.lambda_d_factor = check_float(owner, "lambda_d_factor", lambda_d_factor, low=0)
+        self.dip_type = check_choice(owner, "dip_type", dip_type, DIP_TYPES)
 
     def regularizer(self, kl, z_mean, z_logvar, z_sampled):
         covariance = dip_covariance(z_mean, z_logvar, self.dip_type)

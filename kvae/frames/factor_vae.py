@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from kvae.data.arguments import check_float, fail
 from kvae.frames.base import VAE
 from kvae.nets.discriminator import Discriminator
 
@@ -35,13 +36,17 @@ class FactorVAE(VAE):
 
     def __init__(self, encoder, decoder, gamma=10.0, discriminator=None, discriminator_optimizer=None, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
-        self.gamma = float(gamma)
+        owner = type(self).__name__
+        self.gamma = check_float(owner, "gamma", gamma, low=0)
+        if discriminator is not None and not isinstance(discriminator, keras.layers.Layer):
+            raise fail(owner, "discriminator", "a Keras layer mapping codes to 2 logits", discriminator)
         self.discriminator = discriminator or Discriminator()
-        self.discriminator_optimizer = (
-            keras.optimizers.get(discriminator_optimizer)
-            if discriminator_optimizer
-            else keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9, epsilon=1e-8)
-        )
+        if not discriminator_optimizer:
+            discriminator_optimizer = keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9, epsilon=1e-8)
+        try:
+            self.discriminator_optimizer = keras.optimizers.get(discriminator_optimizer)
+        except (ValueError, TypeError):
+            raise fail(owner, "discriminator_optimizer", "a Keras optimizer or its config", discriminator_optimizer) from None
 
     def build(self, input_shape):
         super().build(input_shape)

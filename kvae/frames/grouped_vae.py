@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kvae.data.arguments import check_int, check_ints, fail
 from kvae.frames.beta_vae import BetaVAE
 
 
@@ -25,18 +26,14 @@ class GroupedVAE(BetaVAE):
 
     def __init__(self, encoder, decoder, groups=2, beta=1.0, **kwargs):
         super().__init__(encoder, decoder, beta=beta, **kwargs)
-        if isinstance(groups, (int, np.integer)):
-            if not 1 <= groups <= self.latent_dim:
-                raise ValueError(f"GroupedVAE: groups must be in [1, latent_dim={self.latent_dim}], got {groups}")
-            sizes = [len(part) for part in np.array_split(np.arange(self.latent_dim), groups)]
-            self.groups = int(groups)
+        owner = type(self).__name__
+        if isinstance(groups, (int, np.integer)) and not isinstance(groups, bool):
+            self.groups = check_int(owner, f"groups (latent_dim {self.latent_dim})", groups, 1, self.latent_dim)
+            sizes = [len(part) for part in np.array_split(np.arange(self.latent_dim), self.groups)]
         else:
-            sizes = [int(size) for size in groups]
-            if min(sizes, default=0) < 1 or sum(sizes) != self.latent_dim:
-                raise ValueError(
-                    f"GroupedVAE: group sizes must be positive and sum to latent_dim={self.latent_dim}, "
-                    f"got {list(groups)}"
-                )
+            sizes = list(check_ints(owner, "groups (a number of groups, or the size of each)", groups))
+            if sum(sizes) != self.latent_dim:
+                raise fail(owner, "groups", f"group sizes summing to latent_dim {self.latent_dim}", groups)
             self.groups = sizes
         self.bounds = tuple(zip(np.cumsum([0] + sizes[:-1]).tolist(), np.cumsum(sizes).tolist()))
 

@@ -2,7 +2,10 @@
 
 import numpy as np
 
-from kvae.losses.convolution import make_convolution
+from kvae.data.arguments import check_choice, check_float
+from kvae.errors import KvaeError
+
+from kvae.losses.convolution import METHODS, make_convolution
 from kvae.losses.reconstruction import BASE_LOSSES
 from kvae.losses.reconstruction import BinaryCrossEntropy
 from kvae.losses.reconstruction import ReconstructionLoss
@@ -43,26 +46,26 @@ class AugmentedLoss(ReconstructionLoss):
     def __init__(self, base, kernel, loss_weight=1.0, alpha=1.0, name=None, method="auto"):
         if isinstance(base, str):
             if base not in BASE_LOSSES:
-                raise ValueError(
+                raise KvaeError(
                     f"AugmentedLoss: unknown base loss {base!r}, expected one of {', '.join(sorted(BASE_LOSSES))}"
                 )
             base = BASE_LOSSES[base]()
         if not isinstance(base, ReconstructionLoss) or isinstance(base, AugmentedLoss):
-            raise ValueError(f"AugmentedLoss: base must be a pixel-wise reconstruction loss, got {base!r}")
+            raise KvaeError(f"AugmentedLoss: base must be a pixel-wise reconstruction loss, got {base!r}")
         kernel = np.asarray(kernel, dtype=np.float32)
-        if kernel.ndim != 2 or kernel.shape[0] % 2 == 0 or kernel.shape[1] % 2 == 0:
-            raise ValueError(f"AugmentedLoss: kernel must be 2D with odd sides, got shape {kernel.shape}")
+        if kernel.ndim != 2 or kernel.shape[0] % 2 == 0 or kernel.shape[1] % 2 == 0 or not np.all(np.isfinite(kernel)):
+            raise KvaeError(f"AugmentedLoss: kernel must be a finite 2D array with odd sides, got shape {kernel.shape}")
         if isinstance(base, BinaryCrossEntropy) and (kernel.min() < 0 or not np.isclose(kernel.sum(), 1.0, atol=1e-4)):
-            raise ValueError(
+            raise KvaeError(
                 f"AugmentedLoss: a {base.name} base compares blurred probabilities and needs a nonnegative "
                 f"kernel that sums to 1, got sum {kernel.sum():g} and min {kernel.min():g} (use _norm_sum)"
             )
         super().__init__(name or f"{base.name}_augmented")
         self.base = base
         self.kernel = kernel
-        self.loss_weight = float(loss_weight)
-        self.alpha = float(alpha)
-        self.method = method
+        self.loss_weight = check_float("AugmentedLoss", "loss_weight", loss_weight, low=0)
+        self.alpha = check_float("AugmentedLoss", "alpha", alpha, low=0)
+        self.method = check_choice("AugmentedLoss", "method", method, METHODS)
         self._convolutions = {}
 
     def activation(self, logits):
@@ -85,7 +88,7 @@ class AugmentedLoss(ReconstructionLoss):
         """K * images for images [..., H, W, C], with the cached convolution for (H, W)."""
         hw = tuple(images.shape[-3:-1])
         if None in hw:
-            raise ValueError(f"{self.name}: the blur needs a static image height and width, got shape {images.shape}")
+            raise KvaeError(f"{self.name}: the blur needs a static image height and width, got shape {images.shape}")
         if hw not in self._convolutions:
             self._convolutions[hw] = make_convolution(self.kernel, hw, self.method)
         return self._convolutions[hw](images)

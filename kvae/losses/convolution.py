@@ -6,6 +6,7 @@ import numpy as np
 
 from kvae.losses.fft import FFTConvolution
 from kvae.losses.separable import SeparableConvolution, separate
+from kvae.errors import KvaeError
 
 METHODS = ("auto", "fft", "separable")
 
@@ -21,7 +22,7 @@ def make_convolution(kernel, image_hw, method="auto"):
             times faster on CPU), or "auto" (separable when the kernel is rank 1).
     """
     if method not in METHODS:
-        raise ValueError(f"unknown convolution method {method!r}; expected one of {', '.join(METHODS)}")
+        raise KvaeError(f"unknown convolution method {method!r}; expected one of {', '.join(METHODS)}")
     if method == "separable" or (method == "auto" and separate(kernel) is not None):
         return SeparableConvolution(kernel, image_hw)
     return FFTConvolution(kernel, image_hw)

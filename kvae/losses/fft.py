@@ -9,6 +9,8 @@ import scipy.fft
 import tensorflow as tf
 from keras import ops
 
+from kvae.errors import KvaeError
+
 
 class FFTConvolution:
     """'same' convolution of HxW images with a fixed kernel, zero padded, by FFT.
@@ -31,7 +33,7 @@ class FFTConvolution:
     def __init__(self, kernel, image_hw):
         kernel = np.asarray(kernel, dtype=np.float64)
         if kernel.ndim != 2 or kernel.shape[0] % 2 == 0 or kernel.shape[1] % 2 == 0:
-            raise ValueError(
+            raise KvaeError(
                 f"FFTConvolution: kernel must be 2D with odd sides, got shape {kernel.shape}"
             )
         self.kernel = kernel.astype(np.float32)
@@ -59,7 +61,7 @@ def as_images(images, image_hw, convolution):
     """`images` as float32 [..., H, W, C]; an error naming `convolution` when H, W differ from `image_hw`."""
     images = ops.convert_to_tensor(images, dtype="float32")
     if tuple(images.shape[-3:-1]) != tuple(image_hw):
-        raise ValueError(
+        raise KvaeError(
             f"{convolution} built for {image_hw[0]}x{image_hw[1]} images, got images of shape {tuple(images.shape)}"
         )
     return images

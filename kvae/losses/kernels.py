@@ -7,6 +7,8 @@ channel alike. They are built once, on the host, and turned into an FFT by
 
 import numpy as np
 
+from kvae.data.arguments import check_float, check_int
+
 
 def box_kernel(radius, normalize=True):
     """Box kernel of side 2 * radius + 1: ones, divided by their count when `normalize`.
@@ -29,21 +31,15 @@ def gaussian_kernel(radius, sigma=None, normalize=True):
             raw kernel, whose peak is 1.
     """
     radius = _check_radius(radius)
-    sigma = radius / 4.0 if sigma is None else float(sigma)
-    if not sigma > 0:
-        raise ValueError(
-            f"gaussian_kernel: sigma must be > 0, got {sigma} (radius {radius}; "
-            "radius 0 needs an explicit sigma)"
-        )
+    name = "sigma" if sigma is not None else f"sigma (default radius / 4 = {radius / 4:g}; radius 0 needs one)"
+    sigma = check_float("gaussian_kernel", name, radius / 4.0 if sigma is None else sigma, low=0, low_open=True)
     offsets = np.arange(-radius, radius + 1, dtype=np.float64)
     profile = np.exp(-np.square(offsets) / (2.0 * sigma**2))
     return _finish(np.outer(profile, profile), normalize)
 
 
 def _check_radius(radius):
-    if isinstance(radius, bool) or int(radius) != radius or radius < 0:
-        raise ValueError(f"kernel radius must be an integer >= 0, got {radius!r}")
-    return int(radius)
+    return check_int("kernel", "radius", radius, low=0)
 
 
 def _finish(kernel, normalize):

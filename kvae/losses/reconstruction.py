@@ -12,6 +12,8 @@ import math
 import numpy as np
 from keras import ops
 
+from kvae.errors import KvaeError
+
 # torch.nn.functional.binary_cross_entropy clamps log(p) at -100.
 _LOG_FLOOR = -100.0
 _TINY = float(np.finfo(np.float32).tiny)
@@ -168,7 +170,7 @@ def _as_float32_pair(x, y, y_name):
     y = ops.cast(y, "float32")
     x_shape, y_shape = tuple(x.shape[1:]), tuple(y.shape[1:])
     if len(x_shape) != len(y_shape) or any(a != b for a, b in zip(x_shape, y_shape) if a and b):
-        raise ValueError(
+        raise KvaeError(
             f"reconstruction loss: targets and {y_name} must have the same shape, "
             f"got {tuple(x.shape)} and {tuple(y.shape)}"
         )

@@ -2,6 +2,7 @@
 
 import re
 
+from kvae.errors import KvaeError
 from kvae.losses.augmented import AugmentedLoss
 from kvae.losses.kernels import box_kernel
 from kvae.losses.kernels import gaussian_kernel
@@ -47,8 +48,8 @@ def get(identifier):
                     match["base"], kernel, float(match["weight"]), float(match["alpha"]), name=identifier
                 )
             except ValueError as error:
-                raise ValueError(f"reconstruction loss {identifier!r}: {error}") from None
-    raise ValueError(
+                raise KvaeError(f"reconstruction loss {identifier!r}: {error}") from None
+    raise KvaeError(
         f"unknown reconstruction loss {identifier!r}: expected one of "
         f"{', '.join(sorted(BASE_LOSSES))}, or '{AUGMENTED_PATTERN}'"
     )

@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from kvae.losses.fft import as_images
+from kvae.errors import KvaeError
 
 
 def separate(kernel, rtol=1e-6):
@@ -44,7 +45,7 @@ class SeparableConvolution:
     def __init__(self, kernel, image_hw):
         factors = separate(kernel)
         if factors is None:
-            raise ValueError(f"SeparableConvolution: the kernel of shape {np.shape(kernel)} is not rank 1")
+            raise KvaeError(f"SeparableConvolution: the kernel of shape {np.shape(kernel)} is not rank 1")
         self.image_hw = tuple(int(n) for n in image_hw)
         column, row = factors
         self.rows = convolution_matrix(column, self.image_hw[0]).astype(np.float32)

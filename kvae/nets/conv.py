@@ -3,16 +3,22 @@
 import keras
 from keras import layers
 
+from kvae.data.arguments import check_int, check_ints, fail
+from kvae.errors import KvaeError
+
 
 def check_image_shape(name, expected, shape):
     """Raises a clear error when an NHWC input shape does not match `expected` (H, W, C)."""
     if tuple(shape[1:]) != tuple(expected):
-        raise ValueError(f"{name} expects images of shape {tuple(expected)} (NHWC), got input shape {tuple(shape)}")
+        raise KvaeError(f"{name} expects images of shape {tuple(expected)} (NHWC), got input shape {tuple(shape)}")
 
 
-def _check_64x64(name, image_shape):
-    if tuple(image_shape[:2]) != (64, 64) or len(image_shape) != 3:
-        raise ValueError(f"{name} works on 64x64xC images, got image_shape {tuple(image_shape)}")
+def image_shape_argument(owner, image_shape, size=None):
+    """`image_shape` as (H, W, C) positive ints; with `size`, H = W = size (a one-line `KvaeError` otherwise)."""
+    shape = check_ints(owner, "image_shape (height, width, channels)", image_shape, length=3)
+    if size is not None and shape[:2] != (size, size):
+        raise fail(owner, "image_shape", f"{size}x{size}xC (height, width, channels)", image_shape)
+    return shape
 
 
 @keras.saving.register_keras_serializable(package="kvae")
@@ -31,12 +37,9 @@ class ConvEncoder(keras.layers.Layer):
 
     def __init__(self, latent_dim=10, image_shape=(64, 64, 1), kernel_sizes=(4, 4, 4, 4), **kwargs):
         super().__init__(**kwargs)
-        self.latent_dim = int(latent_dim)
-        self.image_shape = tuple(int(s) for s in image_shape)
-        self.kernel_sizes = tuple(int(k) for k in kernel_sizes)
-        _check_64x64("ConvEncoder", self.image_shape)
-        if len(self.kernel_sizes) != 4:
-            raise ValueError(f"ConvEncoder needs 4 kernel sizes, got {self.kernel_sizes}")
+        self.latent_dim = check_int("ConvEncoder", "latent_dim", latent_dim, low=1)
+        self.image_shape = image_shape_argument("ConvEncoder", image_shape, 64)
+        self.kernel_sizes = check_ints("ConvEncoder", "kernel_sizes (one per conv layer)", kernel_sizes, length=4)
         self.convs = [
             layers.Conv2D(filters, k, strides=2, padding="same", activation="relu", name=f"conv{i}")
             for i, (filters, k) in enumerate(zip((32, 32, 64, 64), self.kernel_sizes))
@@ -88,8 +91,7 @@ class ConvDecoder(keras.layers.Layer):
 
     def __init__(self, image_shape=(64, 64, 1), **kwargs):
         super().__init__(**kwargs)
-        self.image_shape = tuple(int(s) for s in image_shape)
-        _check_64x64("ConvDecoder", self.image_shape)
+        self.image_shape = image_shape_argument("ConvDecoder", image_shape, 64)
         self.hidden = layers.Dense(256, activation="relu", name="dense0")
         self.project = layers.Dense(1024, activation="relu", name="dense1")
         self.reshape = layers.Reshape((4, 4, 64))

@@ -3,6 +3,8 @@
 import keras
 from keras import layers
 
+from kvae.data.arguments import check_float, check_int
+
 
 @keras.saving.register_keras_serializable(package="kvae")
 class Discriminator(keras.layers.Layer):
@@ -19,9 +21,9 @@ class Discriminator(keras.layers.Layer):
 
     def __init__(self, units=1000, num_layers=6, negative_slope=0.2, **kwargs):
         super().__init__(**kwargs)
-        self.units = int(units)
-        self.num_layers = int(num_layers)
-        self.negative_slope = float(negative_slope)
+        self.units = check_int("Discriminator", "units", units, low=1)
+        self.num_layers = check_int("Discriminator", "num_layers", num_layers, low=1)
+        self.negative_slope = check_float("Discriminator", "negative_slope", negative_slope, low=0)
         self.hidden = [layers.Dense(self.units, name=f"dense{i}") for i in range(self.num_layers)]
         self.activation = layers.LeakyReLU(self.negative_slope)
         self.logits = layers.Dense(2, name="logits")

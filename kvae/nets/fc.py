@@ -5,7 +5,8 @@ import math
 import keras
 from keras import layers
 
-from kvae.nets.conv import check_image_shape
+from kvae.data.arguments import check_int
+from kvae.nets.conv import check_image_shape, image_shape_argument
 
 
 @keras.saving.register_keras_serializable(package="kvae")
@@ -19,8 +20,8 @@ class FCEncoder(keras.layers.Layer):
 
     def __init__(self, latent_dim=10, image_shape=(64, 64, 1), **kwargs):
         super().__init__(**kwargs)
-        self.latent_dim = int(latent_dim)
-        self.image_shape = tuple(int(s) for s in image_shape)
+        self.latent_dim = check_int("FCEncoder", "latent_dim", latent_dim, low=1)
+        self.image_shape = image_shape_argument("FCEncoder", image_shape)
         self.flatten = layers.Flatten()
         self.hidden = [layers.Dense(1200, activation="relu", name=f"dense{i}") for i in range(2)]
         self.mean = layers.Dense(self.latent_dim, name="mean")
@@ -58,7 +59,7 @@ class FCDecoder(keras.layers.Layer):
 
     def __init__(self, image_shape=(64, 64, 1), **kwargs):
         super().__init__(**kwargs)
-        self.image_shape = tuple(int(s) for s in image_shape)
+        self.image_shape = image_shape_argument("FCDecoder", image_shape)
         self.hidden = [layers.Dense(1200, activation="tanh", name=f"dense{i}") for i in range(3)]
         self.logits = layers.Dense(math.prod(self.image_shape), name="logits")
         self.reshape = layers.Reshape(self.image_shape)
