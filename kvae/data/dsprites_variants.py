@@ -100,7 +100,7 @@ class ScreamDSprites(RandomDSprites):
 
     def __init__(self, path=None, factor_sizes=None, cache_dir=None, seed=0, image_path=None):
         super().__init__(path=path, factor_sizes=factor_sizes, cache_dir=cache_dir, seed=seed)
-        source = "Supply any image of at least 64x64 pixels (disentanglement_lib used Munch's The Scream) as <data root>/scream/scream.jpg or pass image_path."
+        source = "Supply any image of at least 64x64 pixels (disentanglement_lib used Munch's The Scream; `kvae-download scream` fetches it) as <data root>/scream/scream.jpg or pass image_path."
         self.image_path = files.find_file(self.name, ["scream/scream.jpg"], source, image_path)
         try:
             with Image.open(self.image_path) as image:

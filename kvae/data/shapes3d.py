@@ -5,7 +5,7 @@ import numpy as np
 from kvae.data import files
 from kvae.data.registry import register
 
-SOURCE = "Download 3dshapes.h5 from https://storage.googleapis.com/3d-shapes/3dshapes.h5 into <data root>/3dshapes/."
+SOURCE = "Run `kvae-download shapes3d`, or download 3dshapes.h5 from https://storage.googleapis.com/3d-shapes/3dshapes.h5 into <data root>/3dshapes/."
 
 
 @register("shapes3d")

@@ -8,7 +8,7 @@ from kvae.data.arguments import check_int
 from kvae.data.dsprites_variants import index_tf
 from kvae.data.registry import register
 
-SOURCE = "Download the six smallnorb-*.mat files from https://cs.nyu.edu/~ylclab/data/norb-v1.0-small/ (gunzip them) into <data root>/small_norb/."
+SOURCE = "Run `kvae-download smallnorb`, or download the six smallnorb-*.mat files from https://cs.nyu.edu/~ylclab/data/norb-v1.0-small/ (gunzip them) into <data root>/small_norb/."
 CHUNKS = ("5x46789x9x18x6x2x96x96-training", "5x01235x9x18x6x2x96x96-testing")
 # Magic numbers of the NYU "binary matrix" format: int32 little-endian, then ndim, then max(3, ndim) dims.
 DTYPES = {0x1E3D4C51: "<f4", 0x1E3D4C53: "<f8", 0x1E3D4C54: "<i4", 0x1E3D4C55: "u1", 0x1E3D4C56: "<i2"}
