@@ -102,6 +102,7 @@ CASES = {
     "unknown dataset": (lambda: data.get("dsprite"), "Unknown dataset 'dsprite'; known datasets: cars3d"),
     "batch size 0": (lambda: data.make_dataset("xysquares", 0, 0), "batch_size must be a positive integer, got 0"),
     "unknown mode": (lambda: data.make_dataset("xysquares", 8, 0, mode="triplet"), "mode 'triplet' is not implemented; available modes: single, pair"),
+    "seed as a string": (lambda: data.make_dataset("xysquares", 8, "0"), "make_dataset: seed must be an integer, got '0' (str)"),
     "k too large": (lambda: data.make_dataset("xysquares", 8, 0, mode="pair", k=7), "k must be None/-1 (random 1..F-1) or an integer in [1, 6]"),
 }
 

@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from kvae.data import noise, pairs, registry
-from kvae.data.arguments import fail
+from kvae.data.arguments import check_int, fail
 from kvae.data.ground_truth import GroundTruthData
 from kvae.errors import KvaeError
 
@@ -84,7 +84,7 @@ def make_dataset(
     elif with_labels:
         raise KvaeError("make_dataset: with_labels needs mode='pair' (the labels are the changed factors)")
     normalize = _normalizer(data, standardize)
-    seed = int(seed)
+    seed = check_int("make_dataset", "seed", seed)
 
     def render(factors, batch_index):
         draws = noise.mix(seed, batch_index, tf.range(tf.shape(factors)[0], dtype=tf.int64))
@@ -129,11 +129,11 @@ def _indexed_factor_batches(data, batch_size, seed, repeat, num_parallel_calls, 
     """(batch index, int64 factors [B, F]) pairs; see `factor_batches`."""
     data = _as_data(data)
     _check_batch_size(batch_size)
-    seed = int(seed)
+    seed = check_int("make_dataset", "seed", seed)
     if repeat:
         sizes = tuple(data.factor_sizes)
         batches = lambda i: (i, sample_factors_tf(sizes, batch_size, tf.stack([tf.constant(seed, tf.int64), i])))
-        ds = tf.data.Dataset.counter(start=int(start))
+        ds = tf.data.Dataset.counter(start=check_int("make_dataset", "start", start, low=0))
     else:
         order = tf.random.experimental.stateless_shuffle(tf.range(len(data), dtype=tf.int64), seed=[seed, 0])
         batches = lambda i, indices: (i, index_to_factors_tf(data.factor_sizes, indices))
