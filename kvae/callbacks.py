@@ -190,7 +190,9 @@ class DivergenceGuard(StepCallback):
     were and only advances the step counter, so the data order stays that of an uninterrupted run.
     With `on_nan="stop"` the first such step (or a step with a non-finite logged term) raises
     `Diverged` naming the step and the term; with `on_nan="skip_step"` training goes on, the step is
-    reported on stderr and counted in `skipped`, and the running means restart after it.
+    reported on stderr and counted in `skipped`, and the running means restart after it. An update
+    of finite gradients that makes a weight non-finite (the optimizer's own overflow) cannot be
+    skipped: it raises `Diverged` in both modes, before any checkpoint of that step is written.
     """
 
     def __init__(self, on_nan="stop"):
@@ -199,7 +201,8 @@ class DivergenceGuard(StepCallback):
             raise KvaeError(f"on_nan: expected 'stop' or 'skip_step', got {on_nan!r}")
         self.on_nan = on_nan
         self.skipped = []
-        self._nonfinite = tf.Variable(0, dtype=tf.int64, trainable=False)  # steps whose gradients were dropped
+        self._dropped = tf.Variable(0, dtype=tf.int64, trainable=False)  # steps whose gradients were not finite
+        self._broken = tf.Variable(False, trainable=False)  # an update made a weight non-finite
         self._seen = 0
 
     def set_model(self, model):
@@ -215,7 +218,6 @@ class DivergenceGuard(StepCallback):
 
         def guarded(grads_and_vars):
             grads_and_vars = list(grads_and_vars)
-            finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g, _ in grads_and_vars])
 
             def apply():
                 apply_gradients(grads_and_vars)
@@ -223,20 +225,22 @@ class DivergenceGuard(StepCallback):
 
             def drop():
                 optimizer.iterations.assign_add(1)
-                self._nonfinite.assign_add(1)
                 return tf.constant(1, tf.int64)
 
-            return tf.cond(finite, apply, drop)
+            self._dropped.assign_add(tf.cond(_all_finite(g for g, _ in grads_and_vars), apply, drop))
+            self._broken.assign(tf.logical_or(self._broken, tf.logical_not(_all_finite(v for _, v in grads_and_vars))))
 
         guarded.kvae_guarded = True
         return guarded
 
     def on_step_end(self, step, logs):
+        if bool(self._broken.numpy()):
+            raise Diverged(step, "a weight after the optimizer's update of finite gradients")
         nonfinite = [name for name, value in logs.items() if not math.isfinite(float(value))]
-        dropped = int(self._nonfinite.numpy()) != self._seen
-        if not (nonfinite or dropped):
+        dropped = int(self._dropped.numpy())
+        if not nonfinite and dropped == self._seen:
             return
-        self._seen = int(self._nonfinite.numpy())
+        self._seen = dropped
         # the terms before their sums: "kl" rather than "loss"; a gradient when every term is finite
         terms = sorted(nonfinite, key=lambda name: name in ("loss", "elbo", "regularizer"))
         term = terms[0] if terms else "the gradient of the loss"
@@ -247,3 +251,7 @@ class DivergenceGuard(StepCallback):
         for name in nonfinite:
             del logs[name]
         self.model.reset_metrics()
+
+
+def _all_finite(tensors):
+    return tf.reduce_all([tf.reduce_all(tf.math.is_finite(t)) for t in tensors])

@@ -226,22 +226,18 @@ class RunDirectory:
         Each unreadable checkpoint is named in one line on stderr; when every checkpoint is unreadable the
         run is not restarted from scratch (that would rotate them away) but refused.
         """
-        found = callbacks.list_checkpoints(self.checkpoints)
-        for i, path in enumerate(reversed(found)):
+        found = [os.path.basename(path) for path in callbacks.list_checkpoints(self.checkpoints)]
+        for i, name in enumerate(reversed(found)):
             try:
-                return load(path)
+                return load(os.path.join(self.checkpoints, name))
             except Exception as error:  # a truncated zip, an empty file, a missing member: Keras says many things
                 reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                older = found[-i - 2] if i + 1 < len(found) else None
-                if older is None:
+                if i + 1 == len(found):
                     raise RunDirectoryError(
-                        f"no readable checkpoint in {self.checkpoints}: {os.path.basename(path)} is unreadable ({reason}); "
-                        "expected at least one intact checkpoint to resume from (or pass --overwrite)"
+                        f"no readable checkpoint in {self.checkpoints}: all {len(found)} are unreadable ({found[-1]}, the "
+                        "newest, too); expected at least one intact checkpoint to resume from (or pass --overwrite)"
                     ) from None
-                print(
-                    f"kvae: checkpoint {os.path.basename(path)} is unreadable ({reason}); resuming from {os.path.basename(older)}",
-                    file=sys.stderr,
-                )
+                print(f"kvae: checkpoint {name} is unreadable ({reason}); resuming from {found[-i - 2]}", file=sys.stderr)
         return None
 
 

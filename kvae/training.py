@@ -218,10 +218,10 @@ def train(
                 progress.write("diverged", progress.session["end_step"], skipped_steps=guard.skipped,
                                diverged={"step": error.step, "term": error.term, "checkpoint": kept})
                 kept = os.path.relpath(kept, run.root) if kept else "none yet"
+                skip = ", or set train.on_nan = 'skip_step'" if on_nan == "stop" else ""
                 raise KvaeError(
                     f"{error}; kept the last finite checkpoint ({kept}) and wrote status 'diverged' to "
-                    f"{run.train_results}; expected finite terms: lower optimizer.learning_rate, or set "
-                    "train.on_nan = 'skip_step'"
+                    f"{run.train_results}; expected finite values: lower optimizer.learning_rate{skip}"
                 ) from None
             finally:
                 logger.close()

@@ -68,6 +68,10 @@ def one_line_errors(program, verbose=False):
         fail(program, "interrupted", exit_code=130)
     except (ValueError, OSError) as error:  # KvaeError is a ValueError
         fail(program, error, exit_code=getattr(error, "exit_code", 1))
+    except RuntimeError as error:
+        if not str(error).startswith("Required bindings"):  # gin's word for a configurable's missing argument
+            raise
+        fail(program, f"{_first_line(error)}; expected them in a --gin_config file or --gin_bindings")
     except Exception as error:
         if verbose:
             traceback.print_exc()
