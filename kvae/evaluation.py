@@ -8,6 +8,8 @@ import gin
 import keras
 
 from kvae import config, io, metrics
+from kvae.frames.grouped_vae import GroupedVAE
+from kvae.metrics import predictors
 from kvae.run_directory import RunDirectory
 
 
@@ -23,8 +25,20 @@ def metric_settings(name):
     return settings
 
 
+def model_arguments(name, model):
+    """Arguments a metric takes from the model itself: a Grouped-VAE's groups are MIC's subsets
+    (Halevi, eq. 13), unless `mic.subsets` is bound."""
+    if name == "mic" and isinstance(model, GroupedVAE) and "subsets" not in gin.get_bindings("mic"):
+        return {"subsets": [list(range(start, stop)) for start, stop in model.bounds]}
+    return {}
+
+
 def evaluate_model(model, data, names, seed, run=None, representation="mean"):
     """Scores `model` on `data` with each metric in `names`; writes `run`'s results/eval/<representation>/<name>.json.
+
+    With mean codes every image is encoded once for all the metrics
+    (`metrics.SharedCodes`); each metric still draws its own points from `seed`,
+    so its values equal those of a separate run.
 
     Args:
         model: a trained frame.
@@ -35,7 +49,8 @@ def evaluate_model(model, data, names, seed, run=None, representation="mean"):
         representation: "mean" (the study's choice) or "sample" codes.
 
     Returns:
-        {name: result dict with "values", "settings", "seed", "dataset", "step"}.
+        {name: result dict with "values", "settings", "mode" ("exact", or "fast" for a fast
+        predictor), "seed", "dataset", "step", "seconds"}.
     """
     fns = {name: config.evaluation_metric(name) for name in names}
     # "posterior" hands (mean, logvar) to the metrics: the mean is the code, the variance serves active units.
@@ -46,19 +61,29 @@ def evaluate_model(model, data, names, seed, run=None, representation="mean"):
     for name, fn in fns.items():
         print(f"Evaluating {name} on {data.name} ...", flush=True)
         started = time.time()
-        values = fn(data, representation_fn, seed)
+        arguments = model_arguments(name, model)
+        values = fn(data, representation_fn, seed, **arguments)
+        settings = {**metric_settings(name), **arguments}
         results[name] = {
             "metric": name,
             "values": values,
-            "settings": metric_settings(name),
+            "settings": settings,
+            "mode": predictors.mode(settings.get("predictor")),
             "seed": seed,
             "dataset": data.name,
             "representation": representation,
             "step": step,
             "seconds": time.time() - started,
         }
+        print(f"{name}: {results[name]['seconds']:.1f} s", flush=True)
         if run is not None:
             io.write_json(run.eval_results(name, representation), results[name])
+    if isinstance(representation_fn, metrics.SharedCodes) and representation_fn.images_drawn:
+        print(
+            f"encoded {representation_fn.images_encoded} distinct images for the "
+            f"{representation_fn.images_drawn} the metrics drew",
+            flush=True,
+        )
     return results
 
 

@@ -22,7 +22,7 @@ from kvae.metrics.irs import compute_irs, irs
 from kvae.metrics.mic import compute_mic, mic
 from kvae.metrics.mig import compute_mig, mig
 from kvae.metrics.modularity import compute_modularity_explicitness, modularity_explicitness
-from kvae.metrics.representation import representation_function
+from kvae.metrics.representation import SharedCodes, representation_function
 from kvae.metrics.sap import compute_sap, sap
 from kvae.metrics.udr import compute_udr, udr
 from kvae.metrics.unsupervised import compute_unsupervised, unsupervised

@@ -1,6 +1,7 @@
 """The cores a metric may use, and a process pool sized to them with pinned inner threads."""
 
 import os
+import sys
 
 import threadpoolctl
 from sklearn.utils.parallel import Parallel, delayed
@@ -39,18 +40,28 @@ def _pinned(fn, threads, args):
         return fn(*args)
 
 
-def map_pinned(fn, tasks, n_jobs=None):
-    """[fn(*args) for args in tasks], in a pool of `num_workers(n_jobs, len(tasks))` processes.
+try:  # Workers receive `_pinned` by value (loky pickles with cloudpickle), so that they import
+    # scikit-learn and threadpoolctl but not kvae, whose import would load the deep-learning backend.
+    import cloudpickle
 
-    Each worker's BLAS and OpenMP threads (scikit-learn's) are limited to its
-    share of the owned cores, so that the pool never oversubscribes them. With
-    one worker the tasks run in this process, one after the other: a run that
-    owns one core starts no fitting process. Tasks are dispatched in order, so
-    give the longest first.
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+except ImportError:  # pragma: no cover - plain pickle: the workers import kvae, slower to start
+    pass
+
+
+def map_pinned(calls, n_jobs=None):
+    """[fn(*args) for fn, args in calls], in a pool of `num_workers(n_jobs, len(calls))` processes.
+
+    Each worker's BLAS and OpenMP threads (scikit-learn's) are limited with
+    threadpoolctl to its share of the owned cores, so that the pool never
+    oversubscribes them. With one worker the calls run in this process, one
+    after the other: a run that owns one core starts no fitting process. Calls
+    are dispatched in order, so give the longest first; give functions that do
+    not live in kvae (e.g. a scikit-learn estimator's `fit`).
     """
-    tasks = list(tasks)
-    workers = num_workers(n_jobs, len(tasks))
+    calls = list(calls)
+    workers = num_workers(n_jobs, len(calls))
     threads = max(1, num_cpus() // workers)
     if workers == 1:
-        return [_pinned(fn, threads, args) for args in tasks]
-    return Parallel(n_jobs=workers, batch_size=1)(delayed(_pinned)(fn, threads, args) for args in tasks)
+        return [_pinned(fn, threads, args) for fn, args in calls]
+    return Parallel(n_jobs=workers, batch_size=1)(delayed(_pinned)(fn, threads, args) for fn, args in calls)

@@ -230,10 +230,6 @@ def standardize(train, test=None, keep_constant=True):
 # --- Per-factor predictors -------------------------------------------------------
 
 
-def _fit(estimator, x, y):
-    return clone(estimator).fit(x, y)
-
-
 def fit_many(jobs, n_jobs=None, quiet=False):
     """Fits (estimator, x, y) jobs in a pool sized to the run's cores; returns the fitted clones, in order.
 
@@ -252,7 +248,7 @@ def fit_many(jobs, n_jobs=None, quiet=False):
     with warnings.catch_warnings():
         if quiet:
             warnings.simplefilter("ignore", ConvergenceWarning)
-        return parallel.map_pinned(_fit, jobs, workers)
+        return parallel.map_pinned([(clone(estimator).fit, (x, y)) for estimator, x, y in jobs], workers)
 
 
 def fit_per_factor(estimator, x_train, y_train, x_test, y_test, importances=False, n_jobs=None, quiet=False):
