@@ -4,9 +4,11 @@ import contextlib
 import logging
 import os
 import sys
+import tokenize
 import traceback
 
 import gin
+import gin.config_parser
 from absl import flags
 
 from kvae.errors import KvaeError
@@ -38,12 +40,33 @@ def parse_gin(config_files, bindings):
     logging.disable(logging.ERROR)  # gin logs every search path it tries before the one that has the file
     try:
         gin.parse_config_files_and_bindings(config_files, bindings, finalize_config=False)
-    except SyntaxError as error:  # gin's message spans lines: the binding, then where it failed
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-        where = f"{error.text.strip()!r}, " if getattr(error, "text", None) else ""
-        raise KvaeError(f"gin syntax error in {where}{' '.join(lines[:1])}: expected a binding 'name.parameter = value'") from None
+    except (SyntaxError, tokenize.TokenError) as error:  # gin's message spans lines and may not say where
+        reason = _first_line(error.args[0] if isinstance(error, tokenize.TokenError) else error.msg)
+        where = next((repr(b) for b in bindings if not _parses(b)), None)
+        if where is None and getattr(error, "filename", None):
+            where = f"{error.filename}, line {error.lineno}"
+        raise KvaeError(
+            f"gin syntax error in {where or 'the gin configs'} ({reason}); expected a binding 'name.parameter = value'"
+        ) from None
     finally:
         logging.disable(logging.NOTSET)
+
+
+def _parses(binding):
+    """Whether one gin binding parses on its own (without applying it)."""
+    try:
+        list(gin.config_parser.ConfigParser(binding, _Delegate()))
+    except (SyntaxError, tokenize.TokenError):
+        return False
+    return True
+
+
+class _Delegate:
+    def configurable_reference(self, name, evaluate):
+        return name
+
+    def macro(self, name):
+        return name
 
 
 def show_metric_progress():
