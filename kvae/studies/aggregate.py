@@ -15,6 +15,7 @@ from gin import config_parser
 from kvae import io
 from kvae.errors import KvaeError
 from kvae.run_directory import RunDirectory
+from kvae.studies import task
 from kvae.studies.columns import HEADLINE, UNSUPERVISED, scalar_columns
 
 __all__ = ["aggregate", "load_results", "read_bindings", "udr_columns", "summary_markdown"]
@@ -39,19 +40,6 @@ def read_bindings(text):
             scope = f"{statement.scope}/" if statement.scope else ""
             bindings[f"{scope}{statement.selector}.{statement.arg_name}"] = _literal(statement.value)
     return bindings
-
-
-def _versions():
-    import importlib.metadata as metadata
-
-    def version(name):
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return None
-
-    return {"kvae": version("kvae"), "tensorflow": version("tensorflow"), "keras": version("keras"),
-            "scikit-learn": version("scikit-learn")}
 
 
 def load_results(study_dir):
@@ -86,7 +74,7 @@ def load_results(study_dir):
             SETTINGS: ", ".join(f"{k}={v}" for k, v in swept.items() if k != "train.seed") or "-",
             **{k: v for k, v in operative.items() if not k.startswith(("evaluate.",))},
             **swept,
-            **{f"{name}_version": v for name, v in (record.get("versions") or _versions()).items()},
+            **{f"{name}_version": v for name, v in (record.get("versions") or task.versions()).items()},
         }
         for directory in sorted(glob.glob(os.path.join(run.results, "eval", "*", ""))):
             representation = os.path.basename(os.path.dirname(directory))

@@ -93,8 +93,8 @@ def write_all(frame, metrics, directory):
     for metric in metrics:
         paths.append(os.path.join(directory, f"{metric}.png"))
         metric_distribution(frame, metric, paths[-1])
-    supervised = [m for m in metrics if m not in UNSUPERVISED]
-    unsupervised = [m for m in metrics if m in UNSUPERVISED]
+    unsupervised = [m for m in metrics if m in UNSUPERVISED or m.startswith("udr_")]
+    supervised = [m for m in metrics if m not in unsupervised]
     if len(metrics) > 1:
         paths.append(os.path.join(directory, "rank_correlation.png"))
         rank_correlation(frame, metrics, metrics, paths[-1], "Rank correlation between metrics across runs")

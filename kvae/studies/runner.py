@@ -9,6 +9,7 @@ finishes a study without doing any run twice.
 
 import logging
 import os
+import re
 import sys
 import time
 
@@ -16,24 +17,47 @@ from kvae.errors import KvaeError
 from kvae.studies import task
 from kvae.studies.manifest import Manifest
 
-__all__ = ["run_study", "run_specs", "connect"]
+__all__ = ["run_study", "run_specs", "connect", "STUDY_DIR"]
+
+# In a binding, `$STUDY_DIR` is the study directory; naming another run's directory
+# (`$STUDY_DIR/runs/0/model.keras`) makes the run wait until that run has finished.
+STUDY_DIR = "$STUDY_DIR"
+_DEPENDENCY = re.compile(re.escape(STUDY_DIR) + r"/runs/(\d+)/")
 
 
-def run_specs(study, runs, evaluations):
+def run_specs(study, runs, evaluations, study_dir):
     """The `task.RunSpec` of each run: what a worker needs to train and evaluate it."""
     base = dict(line.split("=", 1) for line in study.bindings if "=" in line)
     specs = []
     for run in runs:
         files, bindings = study.run_config(run.model_num)
+        depends_on = sorted({int(n) for line in bindings for n in _DEPENDENCY.findall(line)})
+        bindings = [line.replace(STUDY_DIR, os.path.abspath(study_dir)) for line in bindings]
         hparams = {name.strip(): value.strip() for name, value in base.items()}
         hparams.update(run.bindings)
         specs.append(task.RunSpec(
             model_num=run.model_num, files=files, bindings=[*bindings, "train.verbose = 2"],
             evaluations=evaluations, representations=study.representations,
             evaluation_bindings=[*study.evaluation_bindings, *study.run_bindings], hparams=hparams,
-            swept=run.binding_lines(),
+            swept=run.binding_lines(), depends_on=depends_on,
         ))
     return specs
+
+
+def _check_reachable(address, timeout=5.0):
+    """Fails at once for a HOST:PORT nothing listens on (Ray itself retries for minutes)."""
+    import socket
+
+    if address == "auto" or "://" in address:
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise KvaeError(f"--address: expected 'auto' or HOST:PORT of a Ray head node, got {address!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise KvaeError(f"no Ray cluster at --address={address} ({error.strerror or error}); "
+                        "start one with `ray start --head`") from None
 
 
 def connect(address=None, num_cpus=None, num_gpus=None):
@@ -46,6 +70,7 @@ def connect(address=None, num_cpus=None, num_gpus=None):
 
     options = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     if address:
+        _check_reachable(address)
         try:
             return ray.init(address=address, **options)
         except (ConnectionError, RuntimeError, ValueError) as error:
@@ -94,9 +119,11 @@ def run_study(
         raise KvaeError(f"cpus_per_run must be > 0 and gpus_per_run >= 0, got {cpus_per_run} and {gpus_per_run}")
     runs = study.select(model_nums)
     evaluations = study.validate(runs)
+    if address:
+        _check_reachable(address)
     os.makedirs(study_dir, exist_ok=True)
     manifest = Manifest(study_dir, study)
-    specs = run_specs(study, runs, evaluations)
+    specs = run_specs(study, runs, evaluations, study_dir)
     todo = []
     for spec in specs:
         if task.is_complete(study_dir, spec):
@@ -107,6 +134,11 @@ def run_study(
                 **manifest.runs.get(str(spec["model_num"]), {}), "status": "pending", "bindings": spec["swept"],
             }
             todo.append(spec)
+    waiting = {n for spec in todo for n in spec["depends_on"]} - {spec["model_num"] for spec in todo}
+    for n in sorted(waiting):
+        if not os.path.exists(os.path.join(task.run_directory(study_dir, n), "model.keras")):
+            raise KvaeError(f"runs {[s['model_num'] for s in todo if n in s['depends_on']]} need run {n}'s model, "
+                            f"which is neither trained nor selected: add {n} to --model_num or run it first")
     manifest.write()
     print(f"kvae-study: study {study.name}, {len(specs)} runs selected, {len(specs) - len(todo)} complete, "
           f"{len(todo)} to run", file=out, flush=True)
@@ -129,10 +161,19 @@ def _execute(specs, study_dir, manifest, address, cpus_per_run, gpus_per_run, nu
             runtime_env={"env_vars": task.thread_environment(cpus_per_run)},
         )
         study_dir = os.path.abspath(study_dir)
-        pending = {}
-        for spec in specs:
-            pending[remote.remote(study_dir, spec)] = spec
-            manifest.runs[str(spec["model_num"])]["status"] = "running"
+        pending, refs = {}, {}
+        unsubmitted = list(specs)
+        while unsubmitted:  # runs after the runs they depend on: Ray starts them once those have finished
+            ready = [s for s in unsubmitted if all(n in refs or n not in {u["model_num"] for u in specs}
+                                                   for n in s["depends_on"])]
+            if not ready:
+                raise KvaeError(f"runs {[s['model_num'] for s in unsubmitted]} depend on each other in a cycle")
+            for spec in ready:
+                after = [refs[n] for n in spec["depends_on"] if n in refs]
+                refs[spec["model_num"]] = ref = remote.remote(study_dir, spec, *after)
+                pending[ref] = spec
+                manifest.runs[str(spec["model_num"])]["status"] = "running"
+                unsubmitted.remove(spec)
         manifest.write()
         started, done = time.time(), 0
         while pending:

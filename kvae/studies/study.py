@@ -16,6 +16,7 @@ same run; the study's fingerprint hashes every run's configs and bindings.
 
 import contextlib
 import hashlib
+import inspect
 import json
 import os
 
@@ -67,6 +68,45 @@ def _isolated_gin():
         yield
     finally:
         gin.clear_config()
+
+
+_KERAS_ARGUMENTS = {"name", "dtype", "trainable", "autocast"}
+
+
+def _parameters(fn):
+    """The keyword parameters `fn` accepts, following `**kwargs` up a class's bases; None when unbounded."""
+    if not inspect.isclass(fn):
+        signature = inspect.signature(fn)
+        if any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values()):
+            return None
+        return set(signature.parameters)
+    names = set()
+    for cls in fn.__mro__:
+        if cls.__module__.split(".")[0] == "keras":
+            return names | _KERAS_ARGUMENTS
+        if "__init__" not in vars(cls):
+            continue
+        parameters = inspect.signature(vars(cls)["__init__"]).parameters.values()
+        names |= {p.name for p in parameters if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            return names
+    return None
+
+
+def check_parameters():
+    """Raises KvaeError for a parsed binding of a parameter its configurable does not take.
+
+    gin checks the parameter names of plain functions when it parses; a class whose `__init__` passes
+    `**kwargs` on (every frame) is checked here along its bases, as its construction would.
+    """
+    for (scope, selector), values in gin.config._CONFIG.items():
+        configurable = gin.config._REGISTRY.get_match(selector)
+        if configurable is None:
+            continue
+        accepted = _parameters(configurable.wrapped)
+        unknown = sorted(set(values) - accepted) if accepted is not None else []
+        if unknown:
+            raise KvaeError(f"{configurable.name} has no parameter {unknown[0]!r}; it takes {', '.join(sorted(accepted))}")
 
 
 class Study:
@@ -160,6 +200,7 @@ class Study:
                 gin.clear_config()
                 try:
                     common.parse_gin(files, bindings)
+                    check_parameters()
                 except (ValueError, KeyError, SyntaxError, OSError) as error:
                     message = str(error).strip().splitlines()[0]
                     raise KvaeError(f"study {self.name}, run {run.model_num}: {message}") from None

@@ -14,7 +14,7 @@ import gin
 
 from kvae.errors import KvaeError
 
-__all__ = ["RunSpec", "execute", "thread_environment", "run_directory", "expected_evaluations"]
+__all__ = ["RunSpec", "execute", "thread_environment", "run_directory", "expected_evaluations", "versions"]
 
 
 class RunSpec(dict):
@@ -121,6 +121,19 @@ def _evaluate(run, spec, train_seed):
     return scores
 
 
+def versions():
+    """The versions of kvae, TensorFlow, Keras and scikit-learn in this process."""
+    import importlib.metadata as metadata
+
+    found = {}
+    for name in ("kvae", "tensorflow", "keras", "scikit-learn"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
 def _bound(name, default):
     try:
         return gin.query_parameter(name)
@@ -128,8 +141,10 @@ def _bound(name, default):
         return default
 
 
-def execute(study_dir, spec):
+def execute(study_dir, spec, *after):
     """Trains and evaluates one run of a study; returns its record for the manifest.
+
+    `after` are the records of the runs this one depends on (Ray passes them once those have finished).
 
     A run whose training or evaluation was interrupted continues where it stopped (its newest
     checkpoint, the evaluations not yet written); a complete run returns at once.
@@ -145,6 +160,9 @@ def execute(study_dir, spec):
     with _redirected(log_file) as log:
         print(f"== kvae-study run {model_num} attempt {attempt}: pid {os.getpid()} on {record['host']}", flush=True)
         try:
+            failed = [r["model_num"] for r in after if r.get("status") != "finished"]
+            if failed:
+                raise KvaeError(f"run {model_num} needs runs {failed}, which failed")
             _configure_devices()
             from kvae.cli import common
 
@@ -163,7 +181,7 @@ def execute(study_dir, spec):
 
             train_results = io.read_json(run.train_results)
             hparams.write(run.tensorboard, str(model_num), spec["hparams"], scores, train_results.get("steps"))
-            record.update(status="finished", error=None)
+            record.update(status="finished", error=None, versions=versions())
         except Exception as error:  # the run failed; the study goes on and reports it
             import traceback
 
