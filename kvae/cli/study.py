@@ -57,7 +57,7 @@ def main(argv):
         model_nums = parse_model_nums(FLAGS.model_num) if FLAGS.model_num else None
         if FLAGS.only_print:
             selected = study.select(model_nums)
-            print(f"study {study.name}: {len(study)} runs ({study.description})")
+            print(f"study {study.name}: {len(study)} runs" + (f" ({study.description})" if study.description else ""))
             for run in selected:
                 files, bindings = study.run_config(run.model_num)
                 print(f"model_num {run.model_num}: " + " ".join(f"--gin_config={f}" for f in files))

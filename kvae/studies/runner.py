@@ -36,7 +36,8 @@ def run_specs(study, runs, evaluations, study_dir):
         hparams = {name.strip(): value.strip() for name, value in base.items()}
         hparams.update(run.bindings)
         specs.append(task.RunSpec(
-            model_num=run.model_num, files=files, bindings=[*bindings, "train.verbose = 2"],
+            model_num=run.model_num, files=files,
+            bindings=[*bindings, "train.eval_metrics = []", "train.verbose = 2"],  # the study evaluates
             evaluations=evaluations, representations=study.representations,
             evaluation_bindings=[*study.evaluation_bindings, *study.run_bindings], hparams=hparams,
             swept=run.binding_lines(), depends_on=depends_on,
