@@ -203,7 +203,7 @@ def test_tiny_study_runs_resumes_nothing_twice_and_aggregates(tmp_path):
 
 def test_a_killed_worker_is_retried_and_resumes_from_its_checkpoint(tmp_path):
     study_dir = tmp_path / "killed"
-    bindings = [f"--gin_bindings={b}" for b in (*TINY, "train.steps = 400", "train.checkpoint_every = 20")]
+    bindings = [f"--gin_bindings={b}" for b in (*TINY, "train.steps = 120", "train.checkpoint_every = 10")]
     process = subprocess.Popen(
         [sys.executable, "-m", "kvae.cli.study", "--study=tiny", "--model_num=0", f"--study_dir={study_dir}",
          "--num_cpus=1", *bindings],
@@ -225,5 +225,5 @@ def test_a_killed_worker_is_retried_and_resumes_from_its_checkpoint(tmp_path):
     assert list(manifest["runs"]) == ["0"]
     assert manifest["runs"]["0"]["status"] == "finished" and manifest["runs"]["0"]["attempts"] == 2
     train = json.loads((study_dir / "runs" / "0" / "results" / "train.json").read_text())
-    assert train["steps"] == 400
+    assert train["steps"] == 120
     assert "run 0 finished" in stdout and stdout.count("run 0 ") == 1

@@ -74,13 +74,14 @@ def rank_correlation(frame, rows, columns, path, title):
         ranks = group[list(dict.fromkeys([*rows, *columns]))].rank()
         matrix = ranks.corr().loc[rows, columns].to_numpy()  # Pearson of ranks = Spearman
         image = ax.imshow(matrix, cmap="RdBu_r", vmin=-1, vmax=1)
-        for (r, c), value in np.ndenumerate(matrix):
-            ax.text(c, r, "-" if np.isnan(value) else f"{value:.2f}", ha="center", va="center", fontsize=7)
+        for (r, c), value in np.ndenumerate(matrix):  # NaN: a metric constant over these runs
+            ax.text(c, r, "const." if np.isnan(value) else f"{value:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if abs(np.nan_to_num(value)) > 0.6 else "black")
         ax.set_xticks(range(len(columns)), columns, rotation=45, ha="right", fontsize=7)
         ax.set_yticks(range(len(rows)), rows, fontsize=7)
         ax.set_title(f"{dataset} ({len(group)} runs)", fontsize=9)
     figure.colorbar(image, ax=list(axes[0]), label="Spearman rank correlation", shrink=0.8)
-    figure.suptitle(title, fontsize=10)
+    figure.suptitle(title + "\n(const.: the metric did not vary across these runs)", fontsize=10, y=1.06)
     figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(figure)
 
