@@ -87,7 +87,8 @@ def distances():
         title = f"{data.name}: distances at every level of the model (loss {names[0]}; mean over {FLAGS.num_bases} traversals per factor)"
         _print_correlations(correlations)
         return distance_matrices_figure(rows, title, notes), {"dataset": data.name, "model_dir": FLAGS.model_dir[0], "loss": names[0],
-                                                              "num_bases": FLAGS.num_bases, "matrices": rows, "correlations": correlations}
+                                                              "factors": list(rows), "levels": list(analysis.LEVELS), "num_bases": FLAGS.num_bases,
+                                                              "matrices": rows, "correlations": correlations}
     matrices, correlations = {}, {}
     for name in names:
         print(f"Distances of {data.name} under {name} ({FLAGS.num_bases} traversals per factor) ...", flush=True)
@@ -97,7 +98,7 @@ def distances():
     notes = {f: {n: _rho(correlations[n][f]) for n in names} for f in rows}
     _print_correlations(correlations)
     title = f"{data.name}: perceived distances over factor traversals (mean over {FLAGS.num_bases} random traversals per factor)"
-    return distance_matrices_figure(rows, title, notes), {"dataset": data.name, "losses": names, "num_bases": FLAGS.num_bases,
+    return distance_matrices_figure(rows, title, notes), {"dataset": data.name, "losses": names, "factors": list(rows), "num_bases": FLAGS.num_bases,
                                                           "matrices": matrices, "correlations": correlations}
 
 
@@ -143,7 +144,7 @@ def pca_view():
         data = PerturbationFactor(base, e, FLAGS.num_s_values, scale=FLAGS.scale)
         stats.append(analysis.pca_view(data, FLAGS.factors and FLAGS.factors + ["s"], FLAGS.num_bases, FLAGS.seed))
     series = lambda key: {f: [s[key][f] for s in stats] for f in stats[0][key]}
-    result = {"dataset": base.name, "eps": eps, "scale": FLAGS.scale, "num_s_values": FLAGS.num_s_values, "num_bases": FLAGS.num_bases,
+    result = {"dataset": base.name, "eps": eps, "factors": list(stats[0]["local_expansiveness"]), "scale": FLAGS.scale, "num_s_values": FLAGS.num_s_values, "num_bases": FLAGS.num_bases,
               "local_expansiveness": series("local_expansiveness"), "explained_global_variance": series("explained_global_variance"),
               "total_variance": [s["total_variance"] for s in stats]}
     panels = [
@@ -163,7 +164,7 @@ def pca_view():
         levels = {n: [run["information_level"].get(n, np.nan) for run in runs] for n in names}
         panels.append(("(c) information level of the encoding latent", "1 - E[sigma^2] of the latent with most MI", [run["eps"] for run in runs], levels))
         result["runs"] = runs
-    title = f"PCA view of {base.name} perturbed by eps * f(s), s an extra factor (scale {FLAGS.scale:g} rows per unit s, {FLAGS.num_bases} traversals)"
+    title = f"PCA view of {base.name} perturbed by eps * f(s), s an extra factor (pattern shift round({FLAGS.scale:g} s / c_j) rows, s in [-1.73, 1.73]; {FLAGS.num_bases} traversals per factor)"
     figure = pca_view_figure(panels, title)
     for name, key in (("local expansiveness", "local_expansiveness"), ("explained global variance", "explained_global_variance")):
         print(f"{name}:\n" + "\n".join(f"  {f:>12}: " + "  ".join(f"{v:9.3f}" for v in values) for f, values in result[key].items()))

@@ -92,7 +92,7 @@ def pca_view_figure(panels, title):
         ax.set_ylabel(y_label, fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, title="factor", title_fontsize=7)
+    axes[0, -1].legend(fontsize=7, title="factor", title_fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
