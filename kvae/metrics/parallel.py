@@ -64,4 +64,4 @@ def map_pinned(calls, n_jobs=None):
     threads = max(1, num_cpus() // workers)
     if workers == 1:
         return [_pinned(fn, threads, args) for fn, args in calls]
-    return Parallel(n_jobs=workers, batch_size=1)(delayed(_pinned)(fn, threads, args) for fn, args in calls)
+    return Parallel(n_jobs=workers)(delayed(_pinned)(fn, threads, args) for fn, args in calls)

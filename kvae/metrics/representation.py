@@ -35,7 +35,7 @@ class SharedCodes:
         `encode(indices [M]) -> (mean, logvar)` encodes the images not kept yet.
         """
         unique, inverse = np.unique(indices, return_inverse=True)
-        _, kept, mean, logvar = self._kept.get(id(data), (data, np.empty(0, np.int64), None, None))
+        _, kept, mean, logvar, layouts = self._kept.get(id(data), (data, np.empty(0, np.int64), None, None, None))
         known = np.isin(unique, kept, assume_unique=True)
         self.images_drawn += len(indices)
         if not known.all():
@@ -49,9 +49,16 @@ class SharedCodes:
 
             kept, mean = merge(kept, missing), merge(mean, new_mean)
             logvar = None if new_logvar is None else merge(logvar, new_logvar)
-            self._kept[id(data)] = (data, kept, mean, logvar)
+            layouts = [_layout(new_mean), _layout(new_logvar)]
+            self._kept[id(data)] = (data, kept, mean, logvar, layouts)
         rows = np.searchsorted(kept, unique)[inverse]
-        return mean[rows], None if logvar is None else logvar[rows]
+        # Sums over points depend on the memory layout; give the layout that the encoded chunks had,
+        # so that every value equals that of a separate encoding bit for bit.
+        return mean[rows].copy(order=layouts[0]), None if logvar is None else logvar[rows].copy(order=layouts[1])
+
+
+def _layout(array):
+    return "F" if array is not None and array.flags.f_contiguous and not array.flags.c_contiguous else "C"
 
 
 def representation_function(model, mode="mean", batch_size=256, seed=0):
