@@ -236,10 +236,10 @@ class DivergenceGuard(StepCallback):
     def on_step_end(self, step, logs):
         if bool(self._broken.numpy()):
             raise Diverged(step, "a weight after the optimizer's update of finite gradients")
-        nonfinite = [name for name, value in logs.items() if not math.isfinite(float(value))]
         dropped = int(self._dropped.numpy())
-        if not nonfinite and dropped == self._seen:
+        if dropped == self._seen and math.isfinite(float(logs.get("loss", 0.0))):  # the loss sums the terms
             return
+        nonfinite = [name for name, value in logs.items() if not math.isfinite(float(value))]
         self._seen = dropped
         # the terms before their sums: "kl" rather than "loss"; a gradient when every term is finite
         terms = sorted(nonfinite, key=lambda name: name in ("loss", "elbo", "regularizer"))

@@ -6,6 +6,8 @@ import os
 import sys
 import tokenize
 import traceback
+import zipfile
+import zlib
 
 import gin
 import gin.config_parser
@@ -91,6 +93,9 @@ def one_line_errors(program, verbose=False):
         fail(program, "interrupted", exit_code=130)
     except (ValueError, OSError) as error:  # KvaeError is a ValueError
         fail(program, error, exit_code=getattr(error, "exit_code", 1))
+    except (zlib.error, zipfile.BadZipFile, EOFError) as error:  # a reader that did not say which file
+        fail(program, f"a compressed file is corrupt ({type(error).__name__}: {_first_line(error)}); expected an intact "
+                      "file: download or write it again")
     except RuntimeError as error:
         if not str(error).startswith("Required bindings"):  # gin's word for a configurable's missing argument
             raise
