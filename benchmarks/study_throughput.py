@@ -65,10 +65,11 @@ def main():
         b = study(os.path.join(tmp, "b"), bindings, args.cores, args.cores)
         c = study(os.path.join(tmp, "c"), bindings, args.cores, 1)
     print(f"tiny study, {runs} runs of {args.steps} steps with their evaluations, {args.cores} cores")
-    print(f"A  sequential in one process, {args.cores} threads: {a_total:7.1f} s wall "
-          f"({a_runs:.1f} s in the runs, {a_total - a_runs:.1f} s start-up)")
-    print(f"B  kvae-study, {args.cores} CPUs per run:           {b:7.1f} s wall")
-    print(f"C  kvae-study, 1 CPU per run:                {c:7.1f} s wall")
+    rows = [(f"A  sequential in one process, {args.cores} threads", a_total),
+            (f"B  kvae-study, {args.cores} CPUs per run", b), ("C  kvae-study, 1 CPU per run", c)]
+    for label, seconds in rows:
+        print(f"{label:<45} {seconds:7.1f} s wall")
+    print(f"   (A: {a_runs:.1f} s in the runs, {a_total - a_runs:.1f} s importing TensorFlow and validating)")
     print(f"Ray overhead B / A:            {b / a_total:.2f}  (target <= 1.1)")
     print(f"packing, runs per hour: C {runs * 3600 / c:.0f} vs B {runs * 3600 / b:.0f}  ({b / c:.2f}x)")
 
