@@ -114,7 +114,9 @@ def groups_figure(result, inputs, prefixes, title):
     fig = plt.figure(figsize=(4.2 * len(panels) + 4.5, 4.6))
     grid = fig.add_gridspec(1, len(panels) + 1, width_ratios=[1] * len(panels) + [1.25])
     for k, (key, label) in enumerate(panels):
-        _heatmap(fig, fig.add_subplot(grid[0, k]), np.asarray(result[key]), groups, result["factor_names"], label, "latent group", "factor")
+        ax = fig.add_subplot(grid[0, k])
+        _heatmap(fig, ax, np.asarray(result[key]), groups, result["factor_names"], label, "latent group", "factor")
+        ax.set_title("information of each factor in each group" if key == "mutual_information" else "predicting each factor from one group", fontsize=9)
     ax = fig.add_subplot(grid[0, -1])
     count = prefixes.shape[1]
     ax.imshow(image_grid(np.concatenate([np.asarray(inputs)[:, None], prefixes], axis=1)))
@@ -137,22 +139,30 @@ def latents_figure(result, title):
     """
     names = result["factor_names"]
     latents = [f"z{d}" for d in range(len(result["mutual_information"]))]
-    panels = [("mutual_information", f"I(z_d; f) / H(f)   (MIG {result['mig']:.3f})")]
+    panels = [("mutual_information", "I(z_d; f) / H(f)", f"mutual information (what MIG reads): MIG {result['mig']:.3f}")]
     if "dci_importance" in result:
-        panels.append(("dci_importance", f"DCI importance   (D {result['disentanglement']:.2f}, C {result['completeness']:.2f})"))
+        panels.append(("dci_importance", "importance (sums to 1 per factor)",
+                       f"DCI importance: D {result['disentanglement']:.2f}, C {result['completeness']:.2f}, I {result['informativeness_test']:.2f}"))
     fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4.2 * (len(panels) + 1), 0.32 * len(latents) + 2.6))
-    for ax, (key, label) in zip(axes, panels):
+    for ax, (key, label, panel_title) in zip(axes, panels):
         _heatmap(fig, ax, np.asarray(result[key]), latents, names, label, "latent", "factor")
+        ax.set_title(panel_title, fontsize=9)
     ax = axes[-1]
     variance = np.asarray(result["mean_posterior_variance"])
     positions = np.arange(len(latents))
-    ax.barh(positions, variance, color=["tab:green" if a else "tab:gray" for a in result["active_units"]])
-    ax.axvline(0.8, color="black", linestyle="--", linewidth=1, label="active: E[sigma^2] < 0.8")
+    colours = ["tab:green" if a else "tab:gray" for a in result["active_units"]]
+    ax.scatter(variance, positions, c=colours, s=30, zorder=3)
+    for y, v in zip(positions, variance):
+        ax.annotate(f"{v:.3g}", (v, y), textcoords="offset points", xytext=(6, -3), fontsize=6)
+    ax.axvline(0.8, color="black", linestyle="--", linewidth=1, label="threshold 0.8 (active below)")
+    ax.set_xscale("log")
+    ax.set_xlim(right=max(2.0, 2.0 * float(variance.max())))
     ax.set_yticks(positions, latents, fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlabel("mean posterior variance E[sigma^2]", fontsize=8)
+    ax.set_ylim(len(latents) - 0.5, -0.5)
+    ax.grid(alpha=0.3, axis="x")
+    ax.set_xlabel("mean posterior variance E[sigma^2] (log scale)", fontsize=8)
     ax.set_title(f"active units: {result['num_active_units']} of {len(latents)}", fontsize=9)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="lower center")
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
