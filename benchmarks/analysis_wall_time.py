@@ -4,11 +4,12 @@
    each, under mse and under the r31 box blur (target: under a minute each on a
    2-core CPU), against the pair-by-pair evaluation the first version did
    (`loss.distance` on every ordered pair, blurring both images of every pair),
-   timed on a few traversals and scaled; and the share of rendering.
+   timed on a few traversals and scaled.
 2. Encoding s for a perturbed dataset: the parallel, traced pre-encoding of
    `kvae.data.perturbed.least_noisy_code` against the serial eager loop it
    replaced, on the same elements of procedural dSprites with the study's
-   beta-VAE; extrapolated to all 737,280 elements.
+   beta-VAE; extrapolated to all 737,280 elements. (`precompute=False`
+   removes this start-up cost altogether: s is encoded batch by batch.)
 3. The PCA view of procedural dSprites with s as a factor at 4 eps.
 
     python benchmarks/analysis_wall_time.py
@@ -79,8 +80,6 @@ def main():
     xysquares = data.XYSquares()
     analysis.distance_matrices(xysquares, BLUR, ["x_R"], 2)  # warm-up: trace the renderer, build the blur
     print(f"1. XYSquares distance matrices, 6 factors x {args.num_bases} traversals x 64 pairs")
-    render_seconds, _ = timed(lambda: [list(analysis.traversals.traversal_images(xysquares, i, args.num_bases, 0)) for i in range(6)])
-    print(f"   rendering the {6 * 8 * args.num_bases} images alone: {render_seconds:.1f} s")
     for loss in ("mse", BLUR):
         seconds, _ = timed(analysis.distance_matrices, xysquares, loss, None, args.num_bases, 0)
         reference, _ = timed(pair_by_pair, xysquares, loss, args.reference_bases, 0)
