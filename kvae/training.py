@@ -19,7 +19,7 @@ import gin
 import keras
 import numpy as np
 
-from kvae import callbacks, config, evaluation, frames, io, nets, viz
+from kvae import callbacks, config, distribute, evaluation, frames, io, nets, viz
 from kvae.data import make_dataset
 from kvae.errors import KvaeError
 from kvae.run_directory import RunDirectory
@@ -50,7 +50,8 @@ def pipeline_arguments(input_mode, pair_k=1):
 
 
 def check_arguments(model, encoder, decoder, latent_dim, steps, batch_size, seed, log_every, image_every,
-                    checkpoint_every, keep_checkpoints, eval_metrics, jit_compile, verbose, pair_k, on_nan):
+                    checkpoint_every, keep_checkpoints, eval_metrics, jit_compile, verbose, pair_k, on_nan,
+                    strategy="default", precision="float32", steps_per_execution=1, render_on_device=False):
     """Raises a one-line `KvaeError` for the first argument of `train` of the wrong type or range."""
     if not (isinstance(model, type) and issubclass(model, frames.VAE)):
         _refuse("model", "a frame class such as @BetaVAE", model)
@@ -74,6 +75,18 @@ def check_arguments(model, encoder, decoder, latent_dim, steps, batch_size, seed
         _refuse("pair_k", "an integer >= 1, or -1 (a random number per pair)", pair_k)
     if on_nan not in ON_NAN:
         _refuse("on_nan", " or ".join(map(repr, ON_NAN)), on_nan)
+    for name, value, choices in (("strategy", strategy, distribute.STRATEGIES),
+                                 ("precision", precision, distribute.PRECISIONS)):
+        if value not in choices:
+            _refuse(name, " or ".join(map(repr, choices)), value)
+    if not _is_int(steps_per_execution) or steps_per_execution < 1:
+        _refuse("steps_per_execution", "an integer >= 1", steps_per_execution)
+    for name, value in (("steps", steps), ("checkpoint_every", checkpoint_every), ("log_every", log_every),
+                        ("image_every", image_every)):
+        if value % steps_per_execution:  # Keras runs whole executions and calls the callbacks after each
+            _refuse(name, f"a multiple of train.steps_per_execution = {steps_per_execution}", value)
+    if not isinstance(render_on_device, bool):
+        _refuse("render_on_device", "True or False", render_on_device)
 
 
 def _is_int(value):
@@ -104,6 +117,11 @@ def train(
     verbose="auto",
     pair_k=1,
     on_nan="stop",
+    strategy="default",
+    devices=None,
+    precision="float32",
+    steps_per_execution=1,
+    render_on_device=False,
 ):
     """Trains a frame on the configured dataset into `model_dir`, resuming an unfinished run.
 
@@ -134,6 +152,14 @@ def train(
         on_nan: when a loss term or a gradient is not finite, "stop" (status
             "diverged" in results/train.json, the last finite checkpoint kept) or
             "skip_step" (the step's update is dropped; training goes on).
+        strategy: "default" (one device), "mirrored" (all local GPUs, or `devices`) or
+            "multi_worker" (`kvae.distribute.get_strategy`); `batch_size` is the global batch.
+        devices: for "mirrored", the device names, e.g. ["/gpu:0", "/gpu:1"]; None for all GPUs.
+        precision: "float32", "mixed_bfloat16" or "mixed_float16" (`kvae.distribute.precision`).
+        steps_per_execution: optimizer steps per call of the compiled train function (Keras'
+            compile argument); steps, checkpoint_every, log_every and image_every are multiples of it.
+        render_on_device: the pipeline yields factors and the step renders the images on the device
+            (procedural datasets; `kvae.distribute.render_inputs`).
 
     Returns:
         {"train": the train results, "eval": the evaluation results, "run": the `RunDirectory`}.
@@ -143,22 +169,27 @@ def train(
             or SIGINT/SIGTERM (`Interrupted`).
     """
     check_arguments(model, encoder, decoder, latent_dim, steps, batch_size, seed, log_every, image_every,
-                    checkpoint_every, keep_checkpoints, eval_metrics, jit_compile, verbose, pair_k, on_nan)
+                    checkpoint_every, keep_checkpoints, eval_metrics, jit_compile, verbose, pair_k, on_nan,
+                    strategy, precision, steps_per_execution, render_on_device)
+    replicas = distribute.get_strategy(strategy, devices)
     run = RunDirectory(model_dir)
     run.prepare(overwrite, steps)
     for name in eval_metrics:
         config.evaluation_metric(name)  # an unknown metric fails before training, not after
     data = config.dataset()
+    if render_on_device:
+        distribute.check_renderable(data)
     keras.utils.set_random_seed(seed)
-    vae = model(
-        encoder(latent_dim=latent_dim, image_shape=data.observation_shape),
-        decoder(image_shape=data.observation_shape),
-        reconstruction_loss=config.reconstruction_loss(),
-        seed=seed,
-        **{name: fn(data) for name, fn in getattr(model, "dataset_arguments", {}).items()},
-    )
-    vae.build((None,) + tuple(data.observation_shape))
-    optimizer = config.optimizer()
+    with distribute.precision(precision), replicas.scope():  # variables on every replica, in float32
+        vae = model(
+            encoder(latent_dim=latent_dim, image_shape=data.observation_shape),
+            decoder(image_shape=data.observation_shape),
+            reconstruction_loss=config.reconstruction_loss(),
+            seed=seed,
+            **{name: fn(data) for name, fn in getattr(model, "dataset_arguments", {}).items()},
+        )
+        vae.build((None,) + tuple(data.observation_shape))
+        optimizer = config.optimizer()
     learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
     if not (math.isfinite(learning_rate) and learning_rate > 0):
         raise KvaeError(f"optimizer.learning_rate: expected a positive number, got {learning_rate!r}")
@@ -170,10 +201,13 @@ def train(
         run.create(overwrite)
         run.record_configuration(operative, changes)
         keras.utils.set_random_seed(seed)
-        resumed = run.load_latest_checkpoint(keras.saving.load_model)
-        if resumed is not None:
-            vae, optimizer = resumed, resumed.optimizer
-        vae.compile(optimizer=optimizer, jit_compile=jit_compile)
+        with distribute.precision(precision), replicas.scope():
+            resumed = run.load_latest_checkpoint(keras.saving.load_model)
+            if resumed is not None:
+                vae, optimizer = resumed, resumed.optimizer
+            vae.compile(optimizer=optimizer, jit_compile=jit_compile, steps_per_execution=steps_per_execution)
+        if render_on_device:
+            vae.render_inputs = distribute.render_inputs(data)
         done = int(vae.optimizer.iterations.numpy()) if vae.optimizer.built else 0
         if done:
             print(f"Resuming {run.root} at step {done}", flush=True)
@@ -187,7 +221,10 @@ def train(
             "on_nan": on_nan,
         })
 
-        inputs = pipeline_arguments(vae.input_mode, pair_k)
+        inputs = {**pipeline_arguments(vae.input_mode, pair_k), "render": not render_on_device}
+
+        def shard(size, worker, start):  # the pipeline of one worker's replicas (`distribute.distribute_dataset`)
+            return make_dataset(data, size, seed=distribute.worker_seed(seed, worker), start=start, **inputs)
         chunk = max(1, min(checkpoint_every, steps))
         preview = data.observations(data.sample_factors(8, np.random.default_rng(seed)))
         guard = callbacks.DivergenceGuard(on_nan)
@@ -196,7 +233,7 @@ def train(
             try:
                 with interrupts.stopping_after_the_step() as stopper:
                     vae.fit(
-                        make_dataset(data, batch_size, seed=seed, start=done, **inputs),
+                        distribute.distribute_dataset(replicas, shard, batch_size, start=done),
                         initial_epoch=done // chunk,
                         epochs=math.ceil(steps / chunk),
                         steps_per_epoch=chunk,

@@ -38,6 +38,7 @@ def make_dataset(
     k=1,
     distinct=True,
     with_labels=False,
+    render=True,
 ):
     """Float32 NHWC batches of a ground-truth dataset, rendered in the graph.
 
@@ -70,6 +71,9 @@ def make_dataset(
             differ); False redraws it uniformly, as disentanglement_lib did.
         with_labels: pair mode: also yield `changed`, float32 [B, F], the
             multi-hot mask of the factors that differ.
+        render: False yields the int64 factors in place of the images ([B, F],
+            or [B, 2, F] in pair mode), for a model that renders them on the
+            device (`kvae.distribute.render_inputs`).
 
     Returns:
         A `tf.data.Dataset` of images [B, H, W, C], or in pair mode pairs
@@ -86,12 +90,14 @@ def make_dataset(
     normalize = _normalizer(data, standardize)
     seed = check_int("make_dataset", "seed", seed)
 
-    def render(factors, batch_index):
+    def observe(factors, batch_index):
+        if not render:
+            return factors
         draws = noise.mix(seed, batch_index, tf.range(tf.shape(factors)[0], dtype=tf.int64))
         return normalize(_to_float_tf(render_tf(data, factors, draws)))
 
     def single(batch_index, factors):
-        images = render(factors, batch_index)
+        images = observe(factors, batch_index)
         return (factors, images) if with_factors else images
 
     def pair(batch_index, first):
@@ -99,7 +105,7 @@ def make_dataset(
         pair_seed = tf.random.experimental.stateless_fold_in(batch_seed, PAIR_STREAM)
         second = pairs.pair_factors_tf(first, data.factor_sizes, pair_seed, k, distinct)
         factors = tf.stack([first, second], axis=1)  # [B, 2, F]
-        images = render(tf.reshape(factors, (-1, data.num_factors)), batch_index)
+        images = observe(tf.reshape(factors, (-1, data.num_factors)), batch_index)
         images = tf.reshape(images, tf.concat([tf.shape(factors)[:2], tf.shape(images)[1:]], 0))
         out = (images, tf.cast(tf.not_equal(first, second), tf.float32)) if with_labels else (images,)
         out = ((factors,) if with_factors else ()) + out

@@ -63,6 +63,7 @@ class GroupVAE(BetaVAE):
 
     input_mode = "pair_with_labels"
     tracked_terms = ("shared",)
+    batch_blocks = 2  # the encoder's batch: the first images of the pairs, then the second ones
     average = staticmethod(arithmetic_average)
 
     def shared_latents(self, mean_1, logvar_1, mean_2, logvar_2, changed=None):

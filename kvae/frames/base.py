@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from kvae import losses
+from kvae import distribute, losses
 from kvae.data.arguments import check_int, fail
 from kvae.errors import KvaeError
 
@@ -50,6 +50,15 @@ class VAE(keras.Model):
       alone (paired inputs: Ada-GVAE), ending in `posterior_terms`;
     - `train_step` only when a second optimizer is needed (FactorVAE).
 
+    Accelerators (`kvae.distribute`): under a `tf.distribute` strategy a step on
+    N replicas is the step on one device with the global batch (each replica's
+    loss is divided by N, its noise is its rows of one draw for the global
+    batch, batch estimators see the all-gathered batch); under a mixed
+    precision policy the nets compute in bfloat16/float16 while the codes, the
+    logits, every loss term and every metric are float32, and a
+    `LossScaleOptimizer` (mixed_float16) gets its scaled loss. A step can render
+    its inputs from factors on the device (`render_inputs`).
+
     Two class attributes tell `kvae.training.train` what a frame needs:
     `input_mode` ("single" images, "pair" of images sharing all but k factors,
     or "pair_with_labels": pairs and the mask of the factors that changed), and
@@ -66,6 +75,7 @@ class VAE(keras.Model):
     tracked_terms = ()
     input_mode = "single"
     dataset_arguments = {}
+    batch_blocks = 1  # consecutive blocks of the encoder's batch (2 for pairs), for `distribute.local_rows`
 
     def __init__(self, encoder, decoder, reconstruction_loss="bernoulli", seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -84,6 +94,7 @@ class VAE(keras.Model):
         names = ("loss", "reconstruction", "kl", "regularizer", "elbo") + tuple(self.tracked_terms)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.kl_per_latent = VectorMean(self.latent_dim, name="kl_per_latent")
+        self.render_inputs = None  # factors -> images inside the step (`kvae.distribute.render_inputs`)
 
     # Model structure ---------------------------------------------------------
 
@@ -94,16 +105,17 @@ class VAE(keras.Model):
             self.decoder.build((None, self.latent_dim))
 
     def encode(self, x, training=False):
-        """Images -> posterior `(mean, logvar)`, each [N, latent_dim]."""
-        return self.encoder(x, training=training)
+        """Images -> posterior `(mean, logvar)`, each float32 [N, latent_dim]."""
+        z_mean, z_logvar = self.encoder(x, training=training)
+        return ops.cast(z_mean, "float32"), ops.cast(z_logvar, "float32")
 
     def decode(self, z, training=False):
-        """Codes [N, latent_dim] -> logits of the images."""
-        return self.decoder(z, training=training)
+        """Codes [N, latent_dim] -> float32 logits of the images."""
+        return ops.cast(self.decoder(z, training=training), "float32")
 
     def reparameterize(self, z_mean, z_logvar):
-        """Draws z ~ N(mean, exp(logvar)) with the model's seed generator."""
-        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        """Draws z ~ N(mean, exp(logvar)) with the model's seed generator (the same on any number of replicas)."""
+        eps = distribute.replica_normal(ops.shape(z_mean), self.seed_generator, self.batch_blocks)
         return z_mean + ops.exp(0.5 * z_logvar) * eps
 
     def call(self, x, training=False):
@@ -181,22 +193,38 @@ class VAE(keras.Model):
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def apply_gradients(self, tape, loss, variables, optimizer=None):
-        """Applies the gradient of `loss` to `variables`, skipping unused ones."""
+        """Applies the gradient of `loss` to `variables`, skipping unused ones.
+
+        Under a strategy the gradient is that of `loss / replicas` (the optimizer sums the
+        replicas'); a `LossScaleOptimizer` gets that of the scaled loss, and handles a non-finite
+        one itself (it skips the update and halves the scale; the step still counts).
+        """
         optimizer = optimizer or self.optimizer
         if not optimizer.built:  # on every variable, also those a frame leaves without gradient
             optimizer.build(variables)
-        grads = tape.gradient(loss, variables)
-        optimizer.apply_gradients([(g, v) for g, v in zip(grads, variables) if g is not None])
+        grads = tape.gradient(loss, variables, output_gradients=distribute.loss_factor(optimizer))
+        grads, variables = zip(*[(g, v) for g, v in zip(grads, variables) if g is not None])
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            finite = optimizer.check_finite(grads)
+            optimizer.apply(list(grads), list(variables))
+            optimizer.iterations.assign_add(ops.cast(ops.logical_not(finite), optimizer.iterations.dtype))
+        else:
+            optimizer.apply_gradients(list(zip(grads, variables)))
+
+    def unpack(self, data):
+        """`(x, y)` of a batch, the images rendered from factors on the device when `render_inputs` is set."""
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return (x if self.render_inputs is None else self.render_inputs(x)), y
 
     def train_step(self, data):
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        x, y = self.unpack(data)
         with tf.GradientTape() as tape:
             terms = self.compute_terms(x, training=True, y=y)
         self.apply_gradients(tape, terms["loss"], self.trainable_variables)
         return self.update_trackers(terms)
 
     def test_step(self, data):
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        x, y = self.unpack(data)
         return self.update_trackers(self.compute_terms(x, training=False, y=y))
 
     # Serialisation -----------------------------------------------------------

@@ -5,7 +5,7 @@ import math
 import keras
 from keras import ops
 
-from kvae import losses
+from kvae import distribute, losses
 from kvae.data.arguments import check_bool, check_choice, check_float, check_int
 from kvae.errors import KvaeError
 from kvae.frames.base import VAE
@@ -46,14 +46,19 @@ def kl_decomposition(z, z_mean, z_logvar, dataset_size, sampling="mws"):
         dimension-wise KL = E[sum_j log q(z_j) - log p(z)],
     which sum to the Monte Carlo estimate of E[KL(q(z|x) || p(z))].
 
+    Under data parallelism each replica estimates log q(z_i) of its own codes
+    against the posteriors of the all-gathered batch (and its rows of the
+    weights), so the replicas' mean is the one-device estimate on the global batch.
+
     Args:
         z, z_mean, z_logvar: sampled codes and their posteriors, [B, D] each.
         dataset_size: number of training examples N.
         sampling: "mws" or "mss" (see `log_importance_weights`).
     """
     # log q(z_i[d] | x_j) for every pair: [B, B, D].
-    pairwise = losses.gaussian_log_density(z[:, None, :], z_mean[None, :, :], z_logvar[None, :, :])
-    log_w = log_importance_weights(ops.shape(z)[0], dataset_size, sampling)
+    batch_mean, batch_logvar = distribute.all_gather(z_mean), distribute.all_gather(z_logvar)
+    pairwise = losses.gaussian_log_density(z[:, None, :], batch_mean[None, :, :], batch_logvar[None, :, :])
+    log_w = distribute.local_rows(log_importance_weights(ops.shape(batch_mean)[0], dataset_size, sampling))
     log_qz = ops.logsumexp(log_w + ops.sum(pairwise, axis=2), axis=1)
     log_qz_marginals = ops.sum(ops.logsumexp(log_w[:, :, None] + pairwise, axis=1), axis=1)
     log_qz_given_x = ops.sum(losses.gaussian_log_density(z, z_mean, z_logvar), axis=1)

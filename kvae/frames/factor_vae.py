@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from kvae import distribute
 from kvae.data.arguments import check_float, fail
 from kvae.frames.base import VAE
 from kvae.nets.discriminator import Discriminator
@@ -21,7 +22,10 @@ class FactorVAE(VAE):
     the same batch at every step, after both gradients are taken from one
     forward pass (as in disentanglement_lib); the main optimizer, whose step
     counter is the training step, trains every variable but the discriminator's.
-    Logs "tc", "discriminator_loss" and "discriminator_accuracy".
+    Logs "tc", "discriminator_loss" and "discriminator_accuracy". Under data
+    parallelism the permutation is drawn over the all-gathered batch (as on one
+    device) and each replica scores its rows; under mixed_float16 the
+    discriminator's optimizer is a `LossScaleOptimizer` as well.
 
     Args:
         gamma: weight of the total correlation.
@@ -44,9 +48,14 @@ class FactorVAE(VAE):
         if not discriminator_optimizer:
             discriminator_optimizer = keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9, epsilon=1e-8)
         try:
-            self.discriminator_optimizer = keras.optimizers.get(discriminator_optimizer)
+            discriminator_optimizer = keras.optimizers.get(discriminator_optimizer)
         except (ValueError, TypeError):
             raise fail(owner, "discriminator_optimizer", "a Keras optimizer or its config", discriminator_optimizer) from None
+        if self.dtype_policy.name == "mixed_float16" and not isinstance(
+            discriminator_optimizer, keras.optimizers.LossScaleOptimizer
+        ):
+            discriminator_optimizer = keras.optimizers.LossScaleOptimizer(discriminator_optimizer)
+        self.discriminator_optimizer = discriminator_optimizer
 
     def build(self, input_shape):
         super().build(input_shape)
@@ -68,8 +77,8 @@ class FactorVAE(VAE):
 
     def regularizer(self, kl, z_mean, z_logvar, z_sampled):
         n = ops.shape(z_sampled)[0]
-        permuted = ops.stop_gradient(self.permute_dims(z_sampled))
-        logits = self.discriminator(ops.concatenate([z_sampled, permuted], axis=0))
+        permuted = distribute.local_rows(self.permute_dims(distribute.all_gather(ops.stop_gradient(z_sampled))))
+        logits = ops.cast(self.discriminator(ops.concatenate([z_sampled, permuted], axis=0)), "float32")
         joint, product = logits[:n], logits[n:]
         tc = ops.mean(joint[:, 0] - joint[:, 1])
         discriminator_loss = -0.5 * (
@@ -87,7 +96,7 @@ class FactorVAE(VAE):
         }
 
     def train_step(self, data):
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        x, y = self.unpack(data)
         with tf.GradientTape(persistent=True) as tape:
             terms = self.compute_terms(x, training=True, y=y)
         # Variables are collected after the forward pass, which builds whatever was not built.

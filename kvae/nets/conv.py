@@ -37,17 +37,18 @@ class ConvEncoder(keras.layers.Layer):
 
     def __init__(self, latent_dim=10, image_shape=(64, 64, 1), kernel_sizes=(4, 4, 4, 4), **kwargs):
         super().__init__(**kwargs)
+        policy = self.dtype_policy  # the sublayers' too (e.g. dtype="mixed_bfloat16")
         self.latent_dim = check_int("ConvEncoder", "latent_dim", latent_dim, low=1)
         self.image_shape = image_shape_argument("ConvEncoder", image_shape, 64)
         self.kernel_sizes = check_ints("ConvEncoder", "kernel_sizes (one per conv layer)", kernel_sizes, length=4)
         self.convs = [
-            layers.Conv2D(filters, k, strides=2, padding="same", activation="relu", name=f"conv{i}")
+            layers.Conv2D(filters, k, strides=2, padding="same", activation="relu", name=f"conv{i}", dtype=policy)
             for i, (filters, k) in enumerate(zip((32, 32, 64, 64), self.kernel_sizes))
         ]
-        self.flatten = layers.Flatten()
-        self.hidden = layers.Dense(256, activation="relu", name="dense")
-        self.mean = layers.Dense(self.latent_dim, name="mean")
-        self.logvar = layers.Dense(self.latent_dim, name="logvar")
+        self.flatten = layers.Flatten(dtype=policy)
+        self.hidden = layers.Dense(256, activation="relu", name="dense", dtype=policy)
+        self.mean = layers.Dense(self.latent_dim, name="mean", dtype=policy)
+        self.logvar = layers.Dense(self.latent_dim, name="logvar", dtype=policy)
 
     def build(self, input_shape):
         check_image_shape("ConvEncoder", self.image_shape, input_shape)
@@ -55,6 +56,7 @@ class ConvEncoder(keras.layers.Layer):
         for conv in self.convs:
             conv.build(shape)
             shape = conv.compute_output_shape(shape)
+        self.flatten.build(shape)  # every sublayer built, so a strategy's symbolic build has nothing to call
         shape = self.flatten.compute_output_shape(shape)
         self.hidden.build(shape)
         self.mean.build((None, 256))
@@ -91,12 +93,15 @@ class ConvDecoder(keras.layers.Layer):
 
     def __init__(self, image_shape=(64, 64, 1), **kwargs):
         super().__init__(**kwargs)
+        policy = self.dtype_policy  # the sublayers' too (e.g. dtype="mixed_bfloat16")
         self.image_shape = image_shape_argument("ConvDecoder", image_shape, 64)
-        self.hidden = layers.Dense(256, activation="relu", name="dense0")
-        self.project = layers.Dense(1024, activation="relu", name="dense1")
-        self.reshape = layers.Reshape((4, 4, 64))
+        self.hidden = layers.Dense(256, activation="relu", name="dense0", dtype=policy)
+        self.project = layers.Dense(1024, activation="relu", name="dense1", dtype=policy)
+        self.reshape = layers.Reshape((4, 4, 64), dtype=policy)
         self.deconvs = [
-            layers.Conv2DTranspose(filters, 4, strides=2, padding="same", activation=act, name=f"deconv{i}")
+            layers.Conv2DTranspose(
+                filters, 4, strides=2, padding="same", activation=act, name=f"deconv{i}", dtype=policy
+            )
             for i, (filters, act) in enumerate(
                 ((64, "relu"), (32, "relu"), (32, "relu"), (self.image_shape[2], None))
             )

@@ -21,12 +21,13 @@ class Discriminator(keras.layers.Layer):
 
     def __init__(self, units=1000, num_layers=6, negative_slope=0.2, **kwargs):
         super().__init__(**kwargs)
+        policy = self.dtype_policy  # the sublayers' too (e.g. dtype="mixed_bfloat16")
         self.units = check_int("Discriminator", "units", units, low=1)
         self.num_layers = check_int("Discriminator", "num_layers", num_layers, low=1)
         self.negative_slope = check_float("Discriminator", "negative_slope", negative_slope, low=0)
-        self.hidden = [layers.Dense(self.units, name=f"dense{i}") for i in range(self.num_layers)]
-        self.activation = layers.LeakyReLU(self.negative_slope)
-        self.logits = layers.Dense(2, name="logits")
+        self.hidden = [layers.Dense(self.units, name=f"dense{i}", dtype=policy) for i in range(self.num_layers)]
+        self.activation = layers.LeakyReLU(self.negative_slope, dtype=policy)
+        self.logits = layers.Dense(2, name="logits", dtype=policy)
 
     def build(self, input_shape):
         shape = tuple(input_shape)

@@ -20,15 +20,17 @@ class FCEncoder(keras.layers.Layer):
 
     def __init__(self, latent_dim=10, image_shape=(64, 64, 1), **kwargs):
         super().__init__(**kwargs)
+        policy = self.dtype_policy  # the sublayers' too (e.g. dtype="mixed_bfloat16")
         self.latent_dim = check_int("FCEncoder", "latent_dim", latent_dim, low=1)
         self.image_shape = image_shape_argument("FCEncoder", image_shape)
-        self.flatten = layers.Flatten()
-        self.hidden = [layers.Dense(1200, activation="relu", name=f"dense{i}") for i in range(2)]
-        self.mean = layers.Dense(self.latent_dim, name="mean")
-        self.logvar = layers.Dense(self.latent_dim, name="logvar")
+        self.flatten = layers.Flatten(dtype=policy)
+        self.hidden = [layers.Dense(1200, activation="relu", name=f"dense{i}", dtype=policy) for i in range(2)]
+        self.mean = layers.Dense(self.latent_dim, name="mean", dtype=policy)
+        self.logvar = layers.Dense(self.latent_dim, name="logvar", dtype=policy)
 
     def build(self, input_shape):
         check_image_shape("FCEncoder", self.image_shape, input_shape)
+        self.flatten.build(tuple(input_shape))
         shape = (None, math.prod(self.image_shape))
         for dense in self.hidden:
             dense.build(shape)
@@ -59,10 +61,11 @@ class FCDecoder(keras.layers.Layer):
 
     def __init__(self, image_shape=(64, 64, 1), **kwargs):
         super().__init__(**kwargs)
+        policy = self.dtype_policy  # the sublayers' too (e.g. dtype="mixed_bfloat16")
         self.image_shape = image_shape_argument("FCDecoder", image_shape)
-        self.hidden = [layers.Dense(1200, activation="tanh", name=f"dense{i}") for i in range(3)]
-        self.logits = layers.Dense(math.prod(self.image_shape), name="logits")
-        self.reshape = layers.Reshape(self.image_shape)
+        self.hidden = [layers.Dense(1200, activation="tanh", name=f"dense{i}", dtype=policy) for i in range(3)]
+        self.logits = layers.Dense(math.prod(self.image_shape), name="logits", dtype=policy)
+        self.reshape = layers.Reshape(self.image_shape, dtype=policy)
 
     def build(self, input_shape):
         shape = input_shape
