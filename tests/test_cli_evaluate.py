@@ -86,4 +86,16 @@ def test_bad_input_is_a_one_line_error(run_dir, bindings, message):
 
 def test_a_directory_without_a_run_is_refused(tmp_path):
     result = kvae_evaluate(tmp_path, "evaluate.metrics = ['mig']")
-    assert result.returncode != 0 and "must be a kvae run directory" in result.stderr.strip().splitlines()[-1]
+    assert result.returncode != 0 and "kvae run directory" in result.stderr.strip().splitlines()[-1]
+
+
+def test_fast_mode_is_recorded_in_the_result_and_progress_is_one_line_per_stage(run_dir):
+    result = kvae_evaluate(
+        run_dir.root, "evaluate.metrics = ['dci']", "dci.num_train = 100", "dci.num_test = 50",
+        "dci.predictor = 'hist_gradient_boosting'", "dci.encode_batch_size = 64",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    dci = json.loads(open(run_dir.eval_results("dci")).read())
+    assert dci["mode"] == "fast" and dci["settings"]["predictor"] == "hist_gradient_boosting"
+    assert result.stdout.count("encoding 150 images: ") == 1 and " left" in result.stdout
+    assert result.stdout.count("fitting 6 HistGradientBoostingClassifier on up to 100 points, ") == 1

@@ -50,9 +50,13 @@ def modularity_explicitness(train_codes, train_factors, test_codes, test_factors
     mi = utils.discrete_mutual_info(utils.histogram_discretize(train_codes, num_bins), train_factors)
     x_train, x_test = utils.standardize(train_codes, test_codes)
     factors = range(train_factors.shape[1])
-    models = utils.fit_many([(LogisticRegression(random_state=seed), x_train, train_factors[:, j]) for j in factors], n_jobs)
+    regression = LogisticRegression(random_state=seed)
+    models = utils.fit_many([(regression, x_train, train_factors[:, j]) for j in factors], n_jobs)
     auc = np.array(
-        [explicitness_per_factor(m, x_train, train_factors[:, j], x_test, test_factors[:, j]) for j, m in zip(factors, models)]
+        [
+            explicitness_per_factor(model, x_train, train_factors[:, j], x_test, test_factors[:, j])
+            for j, model in zip(factors, models)
+        ]
     )
     return {
         "modularity_score": modularity(mi),

@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - plain pickle: the workers import kvae,
 
 
 def map_pinned(calls, n_jobs=None):
-    """[fn(*args) for fn, args in calls], in a pool of `num_workers(n_jobs, len(calls))` processes.
+    """fn(*args) for fn, args in calls, yielded in order, from a pool of `num_workers(n_jobs, len(calls))` processes.
 
     Each worker's BLAS and OpenMP threads (scikit-learn's) are limited with
     threadpoolctl to its share of the owned cores, so that the pool never
@@ -63,5 +63,5 @@ def map_pinned(calls, n_jobs=None):
     workers = num_workers(n_jobs, len(calls))
     threads = max(1, num_cpus() // workers)
     if workers == 1:
-        return [_pinned(fn, threads, args) for fn, args in calls]
-    return Parallel(n_jobs=workers)(delayed(_pinned)(fn, threads, args) for fn, args in calls)
+        return (_pinned(fn, threads, args) for fn, args in calls)
+    return Parallel(n_jobs=workers, return_as="generator")(delayed(_pinned)(fn, threads, args) for fn, args in calls)

@@ -230,25 +230,32 @@ def standardize(train, test=None, keep_constant=True):
 # --- Per-factor predictors -------------------------------------------------------
 
 
-def fit_many(jobs, n_jobs=None, quiet=False):
+def fit_many(jobs, n_jobs=None, quiet=False, costs=None):
     """Fits (estimator, x, y) jobs in a pool sized to the run's cores; returns the fitted clones, in order.
 
     Give the slowest jobs first: they are dispatched in order. The workers run
     scikit-learn only (no kvae import, hence no deep-learning backend in them);
-    see `parallel.map_pinned`. `quiet` silences scikit-learn's convergence warnings.
+    see `parallel.map_pinned`. One progress line, once the first job is done,
+    estimates the time left from `costs` (relative cost of each job; default:
+    its number of points). `quiet` silences scikit-learn's convergence warnings.
     """
     jobs = list(jobs)
-    if not jobs:
-        return []
-    workers = parallel.num_workers(n_jobs, len(jobs))
-    logger.info(
-        "fitting %d %s on %d points, %d worker%s",
-        len(jobs), type(jobs[0][0]).__name__, len(jobs[0][1]), workers, "s" * (workers > 1),
-    )  # fmt: skip
+    costs = [len(x) for _, x, _ in jobs] if costs is None else list(costs)
+    workers = parallel.num_workers(n_jobs, len(jobs)) if jobs else 1
+    started, fitted = time.perf_counter(), []
     with warnings.catch_warnings():
         if quiet:
             warnings.simplefilter("ignore", ConvergenceWarning)
-        return parallel.map_pinned([(clone(estimator).fit, (x, y)) for estimator, x, y in jobs], workers)
+        for model in parallel.map_pinned([(clone(estimator).fit, (x, y)) for estimator, x, y in jobs], workers):
+            if not fitted:
+                left = (time.perf_counter() - started) * (sum(costs) / costs[0] - 1) / workers
+                logger.info(
+                    "fitting %d %s on up to %d points, %d worker%s: about %s left",
+                    len(jobs), type(model).__name__, max(len(x) for _, x, _ in jobs),
+                    workers, "s" * (workers > 1), format_seconds(left),
+                )  # fmt: skip
+            fitted.append(model)
+    return fitted
 
 
 def fit_per_factor(estimator, x_train, y_train, x_test, y_test, importances=False, n_jobs=None, quiet=False):
@@ -282,7 +289,8 @@ def fit_per_factor_splits(estimator, splits, importances=False, n_jobs=None, qui
             if classes > 1:
                 jobs[s, j] = (classes * len(x_train), (estimator, x_train, y_train[:, j]))
     order = sorted(jobs, key=lambda key: -jobs[key][0])
-    fitted = dict(zip(order, fit_many([jobs[key][1] for key in order], n_jobs, quiet)))
+    models = fit_many([jobs[key][1] for key in order], n_jobs, quiet, costs=[jobs[key][0] for key in order])
+    fitted = dict(zip(order, models))
     results = []
     for s, (x_train, y_train, x_test, y_test) in enumerate(splits):
         train_acc, test_acc, weights = [], [], []
