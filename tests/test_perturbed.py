@@ -108,17 +108,24 @@ def small_model(latent_dim=3):
 
 
 def test_s_on_the_fly_equals_the_precomputed_s():
-    """precompute=False encodes each rendered batch in the pipeline; the images are those of the cached s."""
+    """precompute=False encodes each rendered batch in the pipeline; the images are those of the cached s.
+
+    Elements whose shift round(scale * s / c_j) sits within 1e-3 of a rounding boundary are left out:
+    the encoder's float rounding depends on the batch it runs in.
+    """
     model = small_model()
     cached = Perturbed(BASE, eps=0.2, model=model, scale=40.0)
     lazy = Perturbed(BASE, eps=0.2, model=model, scale=40.0, precompute=False, num_variance_points=64)
     assert lazy.s_key == "on_the_fly" and not hasattr(lazy, "s")
+    shifts = 40.0 * cached.s[:, None] / cached.columns[None] + 0.5
+    clear = np.abs(shifts - np.round(shifts)).min(axis=1) > 1e-3
     factors = all_factors(BASE)
-    np.testing.assert_allclose(lazy.render(factors), cached.render(factors), atol=1e-6)
-    assert len({x.tobytes() for x in (lazy.render(factors) - BASE.render(factors))}) > 8  # s varies with x
+    np.testing.assert_allclose(lazy.render(factors)[clear], cached.render(factors)[clear], atol=1e-6)
+    assert clear.sum() > 32 and len({x.tobytes() for x in (lazy.render(factors) - BASE.render(factors))}) > 8  # s varies with x
     # Inside the tf.data graph as well.
     batch_factors, batch = next(iter(make_dataset(lazy, 16, seed=0, with_factors=True)))
-    np.testing.assert_allclose(batch, cached.render(batch_factors), atol=1e-6)
+    keep = clear[BASE.factors_to_index(batch_factors.numpy())]
+    np.testing.assert_allclose(batch.numpy()[keep], cached.render(batch_factors)[keep], atol=1e-6)
 
 
 def test_perturbation_factor_adds_s_as_an_independent_factor():
