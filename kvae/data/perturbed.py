@@ -118,7 +118,9 @@ class Perturbed(ShiftedPattern):
         batch_size: images per batch while computing s.
         precompute: for a model: True encodes every element once (in parallel,
             with a progress bar, cached); False encodes each rendered batch on
-            the fly, the least-noisy latent chosen on `num_variance_points` elements.
+            the fly, the least-noisy latent chosen on `num_variance_points` elements
+            (the encoder's float rounding depends on the batch, so an element
+            whose shift sits on a rounding boundary may move by one row).
         num_variance_points: random elements that choose the latent when not `precompute`.
     """
 
