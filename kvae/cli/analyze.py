@@ -225,6 +225,8 @@ def _check_flags(command):
                 raise ValueError
         except ValueError:
             raise ValueError(f"--eps takes numbers in [0, 1] separated by commas, got {','.join(FLAGS.eps)}") from None
+    if FLAGS.spacings and (command != "distances" or FLAGS.model_dir):
+        raise ValueError("--spacings belongs to distances of a dataset (--dataset=xysquares), without --model_dir")
     if FLAGS.spacings and not all(s.isdigit() for s in FLAGS.spacings):
         raise ValueError(f"--spacings takes positive integers separated by commas, got {','.join(FLAGS.spacings)}")
 
