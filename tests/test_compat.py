@@ -399,3 +399,42 @@ def test_example_model_gin_trains_unchanged(tmp_path):
     assert not dlib.is_dlib_config(operative)  # kvae-evaluate reads it first: it passes through
     with open(tmp_path / "run" / "results" / "eval" / "mean" / "mig.json") as f:
         assert json.load(f)["values"]["mig"] >= 0.0
+
+def test_kvae_train_and_evaluate_read_dlib_configs_from_the_command_line(tmp_path):
+    """The CLIs detect dlib files: dlib's model.gin trains, its sampled.gin + mig.gin evaluate (sample codes)."""
+    import subprocess
+    import sys
+
+    def cli(program, *args):
+        command = [sys.executable, "-m", f"kvae.cli.{program}", *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=400, stdin=subprocess.DEVNULL, cwd=tmp_path)
+
+    run_dir = tmp_path / "run"
+    model = write(tmp_path, "model.gin", EXAMPLE_MODEL.replace("model.training_steps = 5", "model.training_steps = 2"))
+    trained = cli("train", f"--gin_config={model}", f"--model_dir={run_dir}", "--gin_bindings=dataset.name = 'xysquares'",
+                  "--gin_bindings=train.batch_size = 8", "--gin_bindings=train.eval_metrics = []")
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    assert json.loads((run_dir / "results" / "train.json").read_text())["steps"] == 2
+    sampled = write(tmp_path, "sampled.gin", POSTPROCESS["sample"])
+    mig = write(tmp_path, "mig.gin", METRIC_CONFIGS["mig.gin"][0])
+    evaluated = cli("evaluate", f"--model_dir={run_dir}", f"--gin_config={sampled}", f"--gin_config={mig}",
+                    "--gin_bindings=mig.num_train = 200")
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    result = json.loads((run_dir / "results" / "eval" / "sample" / "mig.json").read_text())
+    assert result["representation"] == "sample" and result["settings"]["num_train"] == 200
+    assert not (run_dir / "results" / "eval" / "mean").exists()
+    # --gin_config names kvae's own configs from any directory (here tmp_path, which has no gin_configs/).
+    listed = cli("study", "--study=tiny", "--only_print", "--model_num=0")
+    assert listed.returncode == 0 and "models/beta_vae.gin" in listed.stdout
+    from kvae.cli import common
+
+    os.chdir(tmp_path)
+    try:
+        gin.clear_config()
+        common.parse_gin(["models/factor_vae.gin", "datasets/xysquares.gin"], [])
+        assert gin.query_parameter("FactorVAE.gamma") == 30.0 and gin.query_parameter("dataset.name") == "xysquares"
+    finally:
+        os.chdir(REPO)
+        gin.clear_config()
+    refused = cli("train", "--gin_config=models/nope.gin", f"--model_dir={tmp_path / 'x'}")
+    assert refused.returncode == 1 and "models/nope.gin' not found" in refused.stderr

@@ -15,25 +15,47 @@ from absl import flags
 
 from kvae.errors import KvaeError
 
-__all__ = ["define_gin_flags", "define_verbose_flag", "parse_gin", "show_metric_progress", "one_line_errors", "fail"]
+__all__ = [
+    "define_gin_flags", "define_verbose_flag", "parse_gin", "show_metric_progress", "one_line_errors", "fail", "run_app",
+]
 
 
 def define_gin_flags():
-    flags.DEFINE_multi_string("gin_config", [], "Gin config files, applied in order.")
+    flags.DEFINE_multi_string(
+        "gin_config", [], "Gin config files, applied in order; a name such as models/beta_vae.gin that is not a "
+        "local file is read from kvae's own configs."
+    )
     flags.DEFINE_multi_string("gin_bindings", [], "Gin bindings applied after the files, e.g. 'BetaVAE.beta = 4'.")
+    flags.DEFINE_bool(
+        "dlib_compat", False, "Read every --gin_config as a disentanglement_lib config (they are also detected "
+        "without this flag); see kvae.compat.dlib."
+    )
 
 
 def define_verbose_flag():
     flags.DEFINE_bool("verbose", False, "Show the traceback of an unexpected (internal) error.")
 
 
-def parse_gin(config_files, bindings):
-    """Parses gin files and bindings; an unknown configurable or parameter is a ValueError."""
-    import kvae.training  # noqa: F401  (registers every configurable)
+def parse_gin(config_files, bindings, dlib_compat=False, base_files=()):
+    """Parses gin files and bindings; an unknown configurable or parameter is a ValueError.
 
-    for path in config_files:
-        if not os.path.isfile(path):
-            raise KvaeError(f"gin config file {path!r} not found (working directory {os.getcwd()})")
+    Args:
+        config_files: gin files; a path that is not a file is looked up in kvae's own configs
+            (`kvae.resources`); disentanglement_lib configs among them are translated (`kvae.compat.dlib`).
+        bindings: gin bindings applied after the files (dlib-style bindings translated too).
+        dlib_compat: read every file of `config_files` as a disentanglement_lib config.
+        base_files: kvae files parsed first, never translated (e.g. a run's operative.gin).
+    """
+    import kvae.training  # noqa: F401  (registers every configurable)
+    from kvae import resources
+    from kvae.compat import dlib
+
+    for path in [*base_files, *config_files]:
+        if not os.path.isfile(path) and not _packaged(path):
+            raise KvaeError(f"gin config file {path!r} not found (working directory {os.getcwd()}, nor in kvae's configs)")
+    config_files = [path if os.path.isfile(path) else resources.find_gin_config(path) for path in config_files]
+    config_files, bindings = dlib.translate_files(config_files, bindings, force=dlib_compat)
+    config_files = [*base_files, *config_files]
     for path in config_files:  # lets `include 'defaults.gin'` resolve beside a config or one level up
         directory = os.path.dirname(os.path.abspath(path))
         for search_path in (directory, os.path.dirname(directory)):
@@ -52,6 +74,15 @@ def parse_gin(config_files, bindings):
         ) from None
     finally:
         logging.disable(logging.NOTSET)
+
+
+def _packaged(path):
+    from kvae import resources
+
+    try:
+        return bool(not os.path.isabs(path) and resources.find_gin_config(path))
+    except KvaeError:
+        return False
 
 
 def _parses(binding):
@@ -77,6 +108,7 @@ def show_metric_progress():
     if not progress.handlers:
         progress.setLevel(logging.INFO)
         progress.addHandler(logging.StreamHandler(sys.stdout))
+        progress.propagate = False  # absl's handler on the root logger would print each message again
 
 
 @contextlib.contextmanager
@@ -116,3 +148,23 @@ def fail(program, error, exit_code=1):
 def _first_line(error):
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def run_app(main, module_name):
+    """`absl.app.run(main)` whose --help shows the command's description and flags.
+
+    A console script's `__main__` is the generated wrapper, so absl would find neither: the
+    docstring of `module_name` becomes the usage text and its flags (and those this module
+    defines for it) become the key flags of the program.
+    """
+    from absl import app
+
+    module = sys.modules[module_name]
+    main_module = sys.modules["__main__"]
+    if main_module is not module:
+        main_module.__doc__ = module.__doc__
+    by_module = flags.FLAGS.flags_by_module_dict()
+    for name in (module_name, __name__, sys.argv[0]):
+        for flag in by_module.get(name, []):
+            flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+    app.run(main)

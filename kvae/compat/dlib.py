@@ -17,6 +17,7 @@ Example:
 
 import ast
 import os
+import tokenize
 from typing import List, NamedTuple, Optional
 
 from gin import config_parser
@@ -300,7 +301,7 @@ def is_dlib_config(text):
             isinstance(statement, config_parser.BindingStatement) and statement.arg_name and _is_dlib_binding(statement)
             for statement in _statements(text)
         )
-    except SyntaxError:  # left to the parser that reads it to report
+    except (SyntaxError, tokenize.TokenError):  # left to the parser that reads it to report
         return False
 
 
