@@ -61,7 +61,7 @@ def _layout(array):
     return "F" if array is not None and array.flags.f_contiguous and not array.flags.c_contiguous else "C"
 
 
-def representation_function(model, mode="mean", batch_size=256, seed=0):
+def representation_function(model, mode="mean", batch_size=1024, seed=0):
     """A callable images [N, H, W, C] float32 -> codes, from a frame's `encode`.
 
     Modes "mean" and "posterior" return a `SharedCodes`: the metrics that use
@@ -74,7 +74,7 @@ def representation_function(model, mode="mean", batch_size=256, seed=0):
         "posterior" -> the pair (mean, logvar), which the metrics that need
         posterior variances (active units, UDR) require; the other metrics
         use its mean.
-      batch_size: images passed to `encode` at once.
+      batch_size: images passed to `encode` at once (one traced call; on the accelerator when there is one).
       seed: seeds the draws of mode "sample".
     """
     if mode not in MODES:
