@@ -115,7 +115,8 @@ def replica_normal(shape, seed, blocks=1):
     """`keras.random.normal(shape, seed=seed)` where `shape[0]` is this replica's share of the batch.
 
     The draw is made for the global batch and sliced (`local_rows`), so the noise of every example
-    is the same on any number of replicas.
+    is the same on any number of replicas. (XLA draws other numbers than the plain step: TensorFlow's
+    stateless generators differ inside `jit_compile`.)
     """
     count = replica()[1]
     if count == 1:
