@@ -21,6 +21,6 @@ from kvae.data.smallnorb import SmallNORB
 from kvae.data.cars3d import Cars3D
 from kvae.data.mpi3d import MPI3DReal, MPI3DRealistic, MPI3DToy
 from kvae.data.xyobject import XYObject
-from kvae.data.perturbed import Perturbed, UniformNoise
+from kvae.data.perturbed import PerturbationFactor, Perturbed, UniformNoise
 from kvae.data.pairs import sample_pairs
 from kvae.data.stats import dataset_stats
