@@ -12,6 +12,7 @@ import math
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 
@@ -19,10 +20,13 @@ import gin
 import keras
 import numpy as np
 
-from kvae import callbacks, config, distribute, evaluation, frames, io, nets, viz
+from kvae import callbacks, config, distribute, evaluation, frames, io, nets
 from kvae.data import make_dataset
 from kvae.errors import KvaeError
 from kvae.run_directory import RunDirectory
+from kvae.studies import hparams
+from kvae.studies.task import versions
+from kvae.viz.run_images import write_model_images
 
 __all__ = ["train", "check_arguments", "pipeline_arguments", "Interrupted"]
 
@@ -89,6 +93,30 @@ def check_arguments(model, encoder, decoder, latent_dim, steps, batch_size, seed
         _refuse("render_on_device", "True or False", render_on_device)
 
 
+def _check_during(eval_every, eval_metrics_during):
+    """Raises a one-line `KvaeError` for a bad `eval_every` or `eval_metrics_during`."""
+    if not _is_int(eval_every) or eval_every < 1:
+        _refuse("eval_every", "an integer >= 1", eval_every)
+    if not isinstance(eval_metrics_during, (list, tuple)) or not all(isinstance(n, str) for n in eval_metrics_during):
+        _refuse("eval_metrics_during", "a list of metric names such as ['mig']", eval_metrics_during)
+
+
+def _hyperparameters(model, data, latent_dim, batch_size, seed, learning_rate):
+    """The settings that tell runs apart: the frame and its bound arguments, the dataset and its, the loss,
+    latent_dim, learning rate, batch size and seed (gin names where there is one)."""
+    frame, dataset = type(model).__name__, type(data).__name__
+    found = {"frame": frame, "dataset": data.name, "reconstruction_loss": model.reconstruction_loss.name}
+    for name in (frame, dataset):
+        try:
+            bound = gin.get_bindings(name)
+        except (ValueError, KeyError):  # not a configurable
+            bound = {}
+        found.update({f"{name}.{key}": value for key, value in bound.items() if isinstance(value, (bool, int, float, str))})
+    found.update({"train.latent_dim": latent_dim, "optimizer.learning_rate": learning_rate,
+                  "train.batch_size": batch_size, "train.seed": seed})
+    return found
+
+
 def _is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
@@ -122,6 +150,8 @@ def train(
     precision="float32",
     steps_per_execution=1,
     render_on_device=False,
+    eval_every=10000,
+    eval_metrics_during=(),
 ):
     """Trains a frame on the configured dataset into `model_dir`, resuming an unfinished run.
 
@@ -144,9 +174,14 @@ def train(
         image_every: steps between TensorBoard image grids.
         checkpoint_every: steps between checkpoints (also the length of a Keras epoch).
         keep_checkpoints: how many checkpoints to keep.
-        eval_metrics: metric names evaluated at the end (`kvae.metrics.METRICS`).
+        eval_metrics: metric names evaluated at the end (`kvae.metrics.METRICS`), at full size;
+            also written to TensorBoard (`tensorboard/hparams`, with the run's hyperparameters).
+        eval_every: steps between evaluations of `eval_metrics_during`.
+        eval_metrics_during: metric names evaluated during training every `eval_every` steps at
+            reduced sizes (`callbacks.MetricsDuringTraining`), logged to TensorBoard as `metrics/<name>`.
         jit_compile: XLA-compile the train step (faster on GPUs, slower on CPUs).
-        verbose: Keras progress display ("auto", 0, 1 or 2).
+        verbose: progress on stdout: "auto" (a bar on a terminal, else lines), 0 (none), 1 (a bar)
+            or 2 (one line per `log_every` steps: step, images/s, the terms, ETA).
         pair_k: for frames trained on pairs, how many factors differ within a
             pair (-1: a random number per pair, Locatello et al. 2020).
         on_nan: when a loss term or a gradient is not finite, "stop" (status
@@ -171,10 +206,11 @@ def train(
     check_arguments(model, encoder, decoder, latent_dim, steps, batch_size, seed, log_every, image_every,
                     checkpoint_every, keep_checkpoints, eval_metrics, jit_compile, verbose, pair_k, on_nan,
                     strategy, precision, steps_per_execution, render_on_device)
+    _check_during(eval_every, eval_metrics_during)
     replicas = distribute.get_strategy(strategy, devices)
     run = RunDirectory(model_dir)
     run.prepare(overwrite, steps)
-    for name in eval_metrics:
+    for name in (*eval_metrics, *eval_metrics_during):
         config.evaluation_metric(name)  # an unknown metric fails before training, not after
     data = config.dataset()
     if render_on_device:
@@ -219,6 +255,8 @@ def train(
             "seed": seed,
             "batch_size": batch_size,
             "on_nan": on_nan,
+            "hyperparameters": _hyperparameters(vae, data, latent_dim, batch_size, seed, learning_rate),
+            "versions": versions(),
         })
 
         inputs = {**pipeline_arguments(vae.input_mode, pair_k), "render": not render_on_device}
@@ -227,8 +265,12 @@ def train(
             return make_dataset(data, size, seed=distribute.worker_seed(seed, worker), start=start, **inputs)
         chunk = max(1, min(checkpoint_every, steps))
         preview = data.observations(data.sample_factors(8, np.random.default_rng(seed)))
+        heldout = data.observations(data.sample_factors(batch_size, np.random.default_rng(seed + 1)))
         guard = callbacks.DivergenceGuard(on_nan)
-        logger = callbacks.TensorBoardLogger(run.tensorboard, preview, scalar_every=log_every, image_every=image_every)
+        show = callbacks.Progress(steps, batch_size, log_every, bar=verbose == 1 or (verbose == "auto" and sys.stdout.isatty()))
+        during = callbacks.MetricsDuringTraining(data, eval_metrics_during, seed, report=show.message) if eval_metrics_during else None
+        logger = callbacks.TensorBoardLogger(run.tensorboard, preview, scalar_every=log_every, image_every=image_every,
+                                             heldout=heldout, metrics=during, metrics_every=eval_every)
         if done < steps:
             try:
                 with interrupts.stopping_after_the_step() as stopper:
@@ -237,9 +279,10 @@ def train(
                         initial_epoch=done // chunk,
                         epochs=math.ceil(steps / chunk),
                         steps_per_epoch=chunk,
-                        verbose=verbose,
+                        verbose=0,  # `callbacks.Progress` shows it
                         shuffle=False,
                         callbacks=[
+                            callbacks.StepLogs(),  # first: the logs of each step are that step's values
                             guard,
                             callbacks.StopAtStep(steps),
                             stopper,
@@ -248,6 +291,7 @@ def train(
                                 on_save=lambda step: progress.write("running", step, skipped_steps=guard.skipped),
                             ),
                             logger,
+                            *([show] if verbose != 0 else []),
                         ],
                     )
             except callbacks.Diverged as error:
@@ -271,12 +315,11 @@ def train(
 
         with io.atomic_path(run.model) as tmp:
             vae.save(tmp)
-        os.makedirs(run.images, exist_ok=True)
-        viz.save_png(os.path.join(run.images, "reconstructions.png"), viz.reconstruction_grid(vae, preview))
-        viz.save_png(os.path.join(run.images, "traversals.png"), viz.traversal_grid(vae, preview))
-        viz.save_png(os.path.join(run.images, "samples.png"), viz.sample_grid(vae))
+        write_model_images(vae, data, run.images, seed, title=f"{type(vae).__name__} on {data.name}, step {step}: ")
 
         scores = evaluation.evaluate_model(vae, data, eval_metrics, seed, run)
+        hparams.write(run.tensorboard, os.path.basename(os.path.normpath(run.root)), progress.fields["hyperparameters"],
+                      {"mean": {name: result["values"] for name, result in scores.items()}}, step)
 
         final = vae.evaluate(make_dataset(data, batch_size, seed=seed + 1, **inputs), steps=10, verbose=0, return_dict=True)
         results = progress.write(
@@ -285,6 +328,7 @@ def train(
             skipped_steps=guard.skipped,
             eval_terms={name: float(value) for name, value in final.items()},
             kl_per_latent=keras.ops.convert_to_numpy(vae.kl_per_latent.result()).tolist(),
+            **({"metrics_during_training_seconds": during.seconds} if during is not None else {}),
         )
     return {"train": results, "eval": scores, "run": run}
 
@@ -310,6 +354,7 @@ class _Progress:
         trained, seconds = step - self.session["start_step"], self.session["seconds"]
         results = {
             "status": status,
+            "timestamp": datetime.datetime.now().isoformat(timespec="seconds"),
             **self.fields,
             "steps": step,
             "trained_steps_this_session": trained,

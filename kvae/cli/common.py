@@ -15,6 +15,8 @@ from absl import flags
 
 from kvae.errors import KvaeError
 
+logging.getLogger("tensorflow").setLevel(logging.ERROR)  # TF's Python warnings (e.g. retracing) off a command's stderr
+
 __all__ = [
     "define_gin_flags", "define_verbose_flag", "parse_gin", "show_metric_progress", "one_line_errors", "fail", "run_app",
 ]

@@ -73,6 +73,21 @@ class MeanSquaredError(ReconstructionLoss):
         return ops.square(x - x_hat)
 
 
+class LinearMeanSquaredError(MeanSquaredError):
+    """Squared error summed over pixels, on the decoder output itself (identity activation).
+
+    disent's `mse` on normalised data (no output activation). Its reconstructions are not
+    clipped to [0, 1]. Summed over pixels like every kvae loss: a beta given for a loss that
+    is the mean over the P = H * W * C values (disent's `loss_reduction = 'mean'`, which also
+    averages the KL over the D latents) is beta * P / D here.
+    """
+
+    base_name = "mse_linear"
+
+    def activation(self, logits):
+        return logits
+
+
 class AbsoluteError(ReconstructionLoss):
     """Absolute error summed over pixels, on sigmoid(logits) (disent's `mae`)."""
 
@@ -161,7 +176,7 @@ def clamped_log(p):
 
 BASE_LOSSES = {
     cls.base_name: cls
-    for cls in (Bernoulli, BinaryCrossEntropy, ContinuousBernoulli, AbsoluteError, MeanSquaredError)
+    for cls in (Bernoulli, BinaryCrossEntropy, ContinuousBernoulli, AbsoluteError, MeanSquaredError, LinearMeanSquaredError)
 }
 
 

@@ -1,9 +1,9 @@
-"""Image grids of reconstructions, latent traversals and samples."""
+"""Image grids of reconstructions, latent traversals and samples, with row labels drawn in."""
 
 import io
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from kvae.io import write_atomic
 
@@ -30,6 +30,34 @@ def reconstruction_grid(model, x):
     """Inputs (top row) above their reconstructions from the posterior mean (bottom row)."""
     x = np.asarray(x, np.float32)
     return image_grid(np.stack([x, np.asarray(model.reconstruct(x))]))
+
+
+def upscale(grid, factor):
+    """A uint8 image enlarged `factor` times by repeating pixels (small images stay sharp)."""
+    return np.repeat(np.repeat(grid, factor, axis=0), factor, axis=1) if factor > 1 else grid
+
+
+def label_rows(grid, labels, rows, margin=100):
+    """`grid` (uint8 [H, W, 3] of `rows` equal rows) with a white left margin holding one label per row.
+
+    Labels may span lines ("z3  KL 2.1\\n[-1.2, 2.0]"); each is centred on its row. The margin is
+    `margin` pixels, or wider when a label needs it.
+    """
+    font = ImageFont.load_default()
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    widest = max((measure.multiline_textbbox((0, 0), label, font=font, spacing=2)[2] for label in labels), default=0)
+    margin = max(margin, widest + 8)
+    height = grid.shape[0] / rows
+    canvas = Image.new("RGB", (margin, grid.shape[0]), "white")
+    draw = ImageDraw.Draw(canvas)
+    for r, label in enumerate(labels):
+        draw.multiline_text((4, height * (r + 0.5)), label, fill=(0, 0, 0), font=font, anchor="lm", spacing=2)
+    return np.concatenate([np.asarray(canvas), grid], axis=1)
+
+
+def labelled_reconstructions(model, x, scale=2):
+    """`reconstruction_grid` enlarged `scale` times, its rows labelled "input" and "reconstruction"."""
+    return label_rows(upscale(reconstruction_grid(model, x), scale), ["input", "reconstruction\n(posterior mean)"], 2)
 
 
 def traversal_grid(model, x, num_steps=9, limit=2.0):
