@@ -185,8 +185,6 @@ def test_train_in_bfloat16_rendering_on_the_device(tmp_path):
     assert keras.config.dtype_policy().name == "float32"
 
 
-@pytest.mark.xfail(strict=True, reason="kvae.callbacks.StepCallback counts one step per Keras batch end, "
-                   "which steps_per_execution makes one per K steps (change requested)")
 def test_steps_per_execution_checkpoints_at_the_right_steps(tmp_path):
     train_here(tmp_path / "run", "train.steps_per_execution = 4", "train.steps = 16", "train.checkpoint_every = 8",
                "train.log_every = 8", "train.image_every = 8")
