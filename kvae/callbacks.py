@@ -166,7 +166,7 @@ class Progress(StepCallback):
         text = f" {step}/{self.total}  {_terms(means, 3)}  ETA {self._eta(step, rate)}"
         size = max(10, min(30, width - len(text) - 3))
         filled = int(done * size)
-        self.stream.write("\r" + f"[{'=' * filled}{'.' * (size - filled)}]{text}"[: width - 1])
+        self.stream.write("\r" + f"[{'=' * filled}{'.' * (size - filled)}]{text}"[: width - 1].ljust(width - 1))
         self.stream.flush()
         self.drawn, self.drawn_at = True, time.time()
 
@@ -465,6 +465,12 @@ class DivergenceGuard(StepCallback):
 
         def guarded(grads_and_vars):
             grads_and_vars = list(grads_and_vars)
+            context = tf.distribute.get_replica_context()
+            if context is not None and context.num_replicas_in_sync > 1:
+                # MirroredStrategy forbids a tf.cond around the cross-replica update on CPUs: with several
+                # replicas the logged terms are checked after the step instead (on_step_end), so a
+                # non-finite loss still stops the run, but a step cannot be skipped.
+                return apply_gradients(grads_and_vars)
 
             def apply():
                 apply_gradients(grads_and_vars)

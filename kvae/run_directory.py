@@ -36,7 +36,8 @@ ENTRIES = (MARKER, LOCK, "gin", "checkpoints", "model.keras", "tensorboard", "re
 RESUMABLE_SETTINGS = tuple(
     f"train.{name}"
     for name in ("steps", "log_every", "image_every", "checkpoint_every", "keep_checkpoints", "eval_metrics",
-                 "jit_compile", "verbose", "on_nan")
+                 "jit_compile", "verbose", "on_nan", "strategy", "devices", "precision", "steps_per_execution",
+                 "render_on_device")
 )
 
 

@@ -209,3 +209,29 @@ def _main():
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     _compare_mirrored()
+
+
+MIRRORED_TRAIN = """
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import sys
+from kvae import training
+from kvae.cli import common
+common.parse_gin(["models/beta_vae.gin", "datasets/xysquares.gin"], [
+    "train.steps = 4", "train.batch_size = 8", "train.checkpoint_every = 2", "train.log_every = 2",
+    "train.image_every = 4", "train.eval_metrics = []", "train.strategy = 'mirrored'",
+    "train.devices = ['/cpu:0', '/cpu:1']", "train.verbose = 0"])
+print(training.train(sys.argv[1])["train"]["steps"])
+"""
+
+
+def test_train_runs_under_mirrored_strategy_with_its_divergence_guard(tmp_path):
+    """The user's path: `train.strategy = 'mirrored'` through kvae-train's train(), checkpoints and guard included."""
+    result = subprocess.run(
+        [sys.executable, "-c", MIRRORED_TRAIN, str(tmp_path / "run")], capture_output=True, text=True, timeout=600,
+        stdin=subprocess.DEVNULL, cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "4"
+    assert sorted(os.listdir(tmp_path / "run" / "checkpoints")) == ["ckpt-000000002.keras", "ckpt-000000004.keras"]
