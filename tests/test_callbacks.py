@@ -73,3 +73,27 @@ def test_eval_terms_are_those_of_the_held_out_batch(tmp_path):
     np.testing.assert_allclose(scalars["eval/reconstruction"][1], [reconstruction], rtol=1e-4)
     np.testing.assert_allclose(scalars["eval/kl"][1], [kl], rtol=1e-4)
     assert scalars["eval/reconstruction"][0].tolist() == [9]
+
+
+def test_progress_lines_show_the_window_means_rounded_and_a_bar_redraws_one_line():
+    import io
+
+    stream = io.StringIO()
+    progress = callbacks.Progress(total=4, batch_size=8, every=2, stream=stream)
+    progress.step, progress.executed, progress.since, progress.since_step, progress.first = 0, 1, 0.0, 0, None
+    for step, loss in zip(range(1, 5), (10.0, 20.0, 1.23456, 1.0)):
+        progress.on_step_end(step, {"elbo": -loss, "kl": 0.5, "loss": loss, "reconstruction": loss - 0.5})
+    lines = stream.getvalue().splitlines()
+    assert [line.split("  ")[0] for line in lines] == ["step 2/4", "step 4/4"]
+    assert "  loss 15  reconstruction 14.5  kl 0.5  ETA " in lines[0] and "elbo" not in lines[0]
+    assert "  loss 1.117  reconstruction 0.6173  kl 0.5  ETA " in lines[1]
+
+    bar = io.StringIO()
+    progress = callbacks.Progress(total=4, batch_size=8, every=2, bar=True, stream=bar)
+    progress.step, progress.executed, progress.since, progress.since_step = 0, 1, 0.0, 0
+    for step in range(1, 5):
+        progress.drawn_at = 0.0
+        progress.on_step_end(step, {"loss": 1.0})
+    progress.message("step 4 metrics (reduced sizes): mig 0.1")
+    progress.on_train_end()
+    assert bar.getvalue().count("\r") == 4 and bar.getvalue().endswith("\nstep 4 metrics (reduced sizes): mig 0.1\n")

@@ -1,5 +1,5 @@
 """What a person reads: a quiet and fast `import kvae`, kvae-train's --help, its redirected progress lines,
-metrics during training in TensorBoard, the HParams summary and results/train.json's context."""
+metrics during training in TensorBoard, the HParams summary, results/train.json's context and kvae-visualize."""
 
 import json
 import os
@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -21,11 +22,12 @@ def test_import_kvae_is_silent_and_loads_no_tensorflow_and_keras_still_finds_kva
     result = python("-c", "import sys, kvae; print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
     assert result.returncode == 0 and result.stderr == "" and result.stdout.strip() == "[]"
 
-    # A frame saved by one process loads in another after a plain `import kvae`, with no TensorFlow start-up noise.
-    save = ("import kvae, keras\nfrom kvae import frames, nets\n"
-            "m = frames.BetaVAE(nets.FCEncoder(2, (4, 4, 1)), nets.FCDecoder((4, 4, 1)), beta=3.0)\n"
-            f"m.build((None, 4, 4, 1)); m.save({str(tmp_path / 'm.keras')!r})")
-    assert python("-c", save).returncode == 0
+    # A frame loads in a fresh process after a plain `import kvae`, with no TensorFlow start-up noise.
+    from kvae import frames, nets
+
+    model = frames.BetaVAE(nets.FCEncoder(2, (4, 4, 1)), nets.FCDecoder((4, 4, 1)), beta=3.0)
+    model.build((None, 4, 4, 1))
+    model.save(str(tmp_path / "m.keras"))
     load = f"import kvae, keras; print(type(keras.saving.load_model({str(tmp_path / 'm.keras')!r})).__name__)"
     result = python("-c", load)
     assert result.returncode == 0 and result.stdout.strip() == "BetaVAE" and result.stderr == "", result.stderr
@@ -84,3 +86,23 @@ def test_metrics_during_training_and_the_hparams_summary_reach_tensorboard(run_d
     assert set(train["versions"]) == {"kvae", "tensorflow", "keras", "scikit-learn"} and train["timestamp"]
     assert train["hyperparameters"]["BetaVAE.beta"] == 3.0 and train["hyperparameters"]["train.latent_dim"] == 4
     assert train["hyperparameters"]["dataset"] == "xysquares" and train["metrics_during_training_seconds"] > 0
+
+
+def test_kvae_visualize_writes_each_file(run_dir):
+    model_dir, _ = run_dir
+    images = model_dir / "images"
+    for name in os.listdir(images):
+        os.remove(images / name)
+    result = python("-m", "kvae.cli.visualize", f"--model_dir={model_dir}", "--num_points=200", "--num_bases=2")
+    assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
+    written = set(os.listdir(images))
+    assert {"traversals.png", "traversals.gif", "reconstructions.png", "samples.png", "kl_per_latent.png",
+            "latents.png", "training_curves.png"} <= written
+    assert {f"traversal_z{d}.gif" for d in range(4)} <= written
+    for name in written:
+        with Image.open(images / name) as image:
+            assert image.size[0] > 100
+    assert {line.strip() for line in result.stdout.splitlines()[1:]} == {str(images / name) for name in written}
+
+    missing = python("-m", "kvae.cli.visualize", f"--model_dir={model_dir.parent / 'nothing'}")
+    assert missing.returncode == 1 and missing.stderr.startswith("kvae-visualize: error: ")

@@ -1,8 +1,5 @@
-"""Traversals (ranges, KL order, GIF frames), kvae-visualize on a run, and kvae-visualize-dataset's labelled grid."""
-
-import os
-import subprocess
-import sys
+"""Traversals (ranges, KL order, GIF frames), labelled grids, and kvae-visualize-dataset's labelled grid
+(kvae-visualize on a run: tests/test_output.py, which trains one)."""
 
 import keras
 import numpy as np
@@ -11,7 +8,6 @@ from PIL import Image
 from kvae import frames, nets
 from kvae.viz import grids, traversals
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHAPE = (8, 8, 1)
 
 
@@ -61,40 +57,12 @@ def test_label_rows_adds_a_margin_and_keeps_the_images():
     assert (labelled[: grid.shape[0] // 2, :margin] < 128).any() and (labelled[grid.shape[0] // 2 :, :margin] < 128).any()
 
 
-def run(*arguments, timeout=300):
-    return subprocess.run([sys.executable, "-m", *arguments], capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL, cwd=REPO)
+def test_visualize_dataset_labels_each_factor():
+    from kvae import data
+    from kvae.cli.visualize_dataset import labelled_traversals
 
-
-def test_kvae_visualize_writes_each_file(tmp_path):
-    model_dir = tmp_path / "run"
-    bindings = ["train.batch_size = 8", "train.latent_dim = 3", "train.steps = 4", "train.log_every = 2",
-                "train.checkpoint_every = 4", "train.eval_metrics = []"]
-    trained = run("kvae.cli.train", f"--model_dir={model_dir}", "--gin_config=gin_configs/models/beta_vae.gin",
-                  "--gin_config=gin_configs/datasets/dsprites_procedural.gin", *[f"--gin_bindings={b}" for b in bindings])
-    assert trained.returncode == 0, trained.stderr[-2000:]
-    for name in os.listdir(model_dir / "images"):
-        os.remove(model_dir / "images" / name)
-    result = run("kvae.cli.visualize", f"--model_dir={model_dir}", "--num_points=200", "--num_bases=2")
-    assert result.returncode == 0, result.stderr[-2000:]
-    written = set(os.listdir(model_dir / "images"))
-    expected = {"traversals.png", "traversals.gif", "reconstructions.png", "samples.png", "kl_per_latent.png",
-                "latents.png", "training_curves.png"}
-    assert expected <= written
-    for name in written:
-        with Image.open(model_dir / "images" / name) as image:
-            assert image.size[0] > 100
-    assert {line.strip() for line in result.stdout.splitlines()[1:]} == {str(model_dir / "images" / n) for n in written}
-
-    missing = run("kvae.cli.visualize", f"--model_dir={tmp_path / 'nothing'}")
-    assert missing.returncode == 1 and missing.stderr.startswith("kvae-visualize: error: ")
-
-
-def test_visualize_dataset_labels_each_factor(tmp_path):
-    result = run("kvae.cli.visualize_dataset", "--dataset=xysquares", f"--output={tmp_path / 'xy.png'}", "--num_values=4")
-    assert result.returncode == 0, result.stderr
-    with Image.open(tmp_path / "xy.png") as image:
-        pixels = np.asarray(image)
-    rows, margin = 6, 165
-    assert pixels.shape == (2 * (6 * 65 + 1), margin + 2 * (4 * 65 + 1), 3)
-    assert all((pixels[r * pixels.shape[0] // rows : (r + 1) * pixels.shape[0] // rows, :margin] < 128).any() for r in range(rows))
+    pixels = labelled_traversals(data.get("xysquares"), num_values=4)
+    rows, height = 6, 2 * (6 * 65 + 1)
+    margin = pixels.shape[1] - 2 * (4 * 65 + 1)
+    assert pixels.shape[0] == height and pixels.shape[2] == 3 and margin >= 165
+    assert all((pixels[r * height // rows : (r + 1) * height // rows, :margin] < 128).any() for r in range(rows))

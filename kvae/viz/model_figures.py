@@ -91,7 +91,7 @@ def training_curves_figure(scalars, title):
         ax.set_ylabel(label, fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
-        if len(tags) > 1:
+        if len(tags) > 1 or tags[0].startswith("metrics/"):
             ax.legend(fontsize=6, ncol=2 if len(tags) > 5 else 1)
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")

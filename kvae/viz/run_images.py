@@ -14,8 +14,8 @@ def write_model_images(model, data, directory, seed=0, num_bases=3, reference_si
     """Writes the pictures of a model that need no metric: traversals (PNG and GIFs), reconstructions,
     prior samples and the KL of each latent.
 
-    Files: `traversals.png`, `traversal_z<d>.gif` (one per informative latent), `traversals.gif`
-    (all of them at once), `reconstructions.png`, `samples.png`, `kl_per_latent.png`.
+    Files: `traversals.png`, `traversal_z<d>.gif` (one per latent), `traversals.gif` (the
+    informative latents at once), `reconstructions.png`, `samples.png`, `kl_per_latent.png`.
 
     Args:
         model: a kvae frame.
@@ -42,14 +42,13 @@ def write_model_images(model, data, directory, seed=0, num_bases=3, reference_si
         return written[-1]
 
     save_figure(traversals.traversal_figure(model, reference[:num_bases], reference, title=f"{title}latent traversals, "
-                "rows by KL (nats); each latent swept over m -+ 2s of the aggregate posterior"), path("traversals.png"))
+                "rows by KL (nats); each latent swept over m ± 2σ of the aggregate posterior"), path("traversals.png"))
     grids.save_png(path("reconstructions.png"), grids.labelled_reconstructions(model, preview))
     grids.save_png(path("samples.png"), grids.upscale(grids.sample_grid(model), 2))
-    save_figure(model_figures.kl_figure(summary["kl"], traversals.DEAD_KL, f"{title}KL of each latent on "
-                                        f"{reference_size} images"), path("kl_per_latent.png"))
+    save_figure(model_figures.kl_figure(summary["kl"], traversals.DEAD_KL, f"{title.rstrip(': ')}\nKL of each latent, "
+                                        f"mean over {reference_size} images"), path("kl_per_latent.png"))
     if gifs:
-        for d in summary["order"]:
-            if not summary["dead"][d]:
-                traversals.traversal_gif(model, reference[:num_bases], summary, d, path(f"traversal_z{d}.gif"))
+        for d in range(len(summary["kl"])):
+            traversals.traversal_gif(model, reference[:num_bases], summary, d, path(f"traversal_z{d}.gif"))
         traversals.combined_gif(model, reference[:num_bases], summary, path("traversals.gif"))
     return written

@@ -116,13 +116,13 @@ def traversal_figure(model, x, reference=None, num_steps=9, width=2.0, dead_kl=D
     for b, ax in enumerate(axes[0]):
         ax.imshow(grids.image_grid(blocks[b]), interpolation="nearest")
         ax.set_yticks([1 + (h + 1) * (r + 0.5) for r in range(len(latents))])
-        ax.set_yticklabels([_row_label(d, summary) for d in latents] if b == 0 else [], fontsize=6)
+        ax.set_yticklabels([_row_label(d, summary) for d in latents] if b == 0 else [], fontsize=7)
         middle = num_steps // 2 + 1
         ax.set_xticks([1 + (w + 1) * (c + 0.5) for c in (0, 1, middle, num_steps)])
-        ax.set_xticklabels(["base", f"-{width:g}s", "m", f"+{width:g}s"], fontsize=7)
+        ax.set_xticklabels(["base", f"m-{width:g}σ", "m", f"m+{width:g}σ"], fontsize=7)
         ax.tick_params(length=0)
         ax.set_title(f"base image {b + 1}", fontsize=8)
-    fig.suptitle(title or f"latent traversals, rows by KL (nats); each latent swept over m -+ {width:g}s "
+    fig.suptitle(title or f"latent traversals, rows by KL (nats); each latent swept over m ± {width:g}σ "
                           "of the aggregate posterior", fontsize=8)
     if note:
         fig.text(0.5, 0.01, note, ha="center", fontsize=7)
