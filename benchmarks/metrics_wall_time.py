@@ -98,6 +98,7 @@ def representation(args):
     else:
         from common import make_beta_vae
 
+        keras.utils.set_random_seed(args.seed)  # the same weights in every run, for --separate
         model = make_beta_vae(data.observation_shape)
     return data, metrics.representation_function(model, mode="posterior").representation_fn
 
