@@ -8,7 +8,7 @@ from scipy.special import expit
 from kvae import losses
 
 tfd = tfp.distributions
-BASES = ["bce", "bernoulli", "continuous_bernoulli", "l1", "mse"]
+BASES = ["bce", "bernoulli", "continuous_bernoulli", "l1", "mse", "mse_linear"]
 
 
 def _images(n, h=64, w=64, c=3, seed=0):

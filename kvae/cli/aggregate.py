@@ -10,7 +10,7 @@ correlations between metrics, unsupervised vs supervised scores). OUTPUT is STUD
 
 import os
 
-from absl import app, flags
+from absl import flags
 
 from kvae.cli import common
 
@@ -39,7 +39,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    common.run_app(main, __name__)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import os
 import time
 
 import numpy as np
-from absl import app, flags
+from absl import flags
 
 from kvae.cli import common
 
@@ -268,7 +268,7 @@ def _print_correlations(correlations, row_title="factor"):
 
 
 def run():
-    app.run(main)
+    common.run_app(main, __name__)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ renamed into place, so a failed or corrupt download never replaces a good file;
 an interrupted one is resumed by running the same command again.
 """
 
-from absl import app, flags
+from absl import flags
 
 from kvae.cli import common
 
@@ -37,7 +37,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    common.run_app(main, __name__)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ RUN/results/eval/<representation>/<metric>.json with its values, settings, seed 
 
 import os
 
-from absl import app, flags
+from absl import flags
 
 from kvae.cli import common
 
@@ -45,7 +45,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    common.run_app(main, __name__)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ STUDY_DIR/logs/<model_num>.log; STUDY_DIR/study.json records every run's status.
 command again skips complete runs and resumes unfinished ones. The exit status is 1 when a run failed.
 """
 
-from absl import app, flags
+from absl import flags
 
 from kvae.cli import common
 
@@ -81,7 +81,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    common.run_app(main, __name__)
 
 
 if __name__ == "__main__":
