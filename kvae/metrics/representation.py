@@ -14,7 +14,8 @@ class SharedCodes:
     many metrics and draws ask for it: the draws of all the metrics of a model
     share their codes, and values do not change, since an image is a function
     of its factors and a posterior mean a function of the image. Wrap only
-    deterministic functions: sampled codes must be drawn afresh.
+    deterministic functions (sampled codes must be drawn afresh), and make a
+    new one after the weights change (`representation_function` makes one per call).
 
     Example:
       fn = SharedCodes(my_encoder)  # then kvae.metrics.compute_mig(data, fn, 0), compute_dci(data, fn, 0), ...
