@@ -10,6 +10,7 @@ import keras
 from kvae import config, io, metrics
 from kvae.frames.grouped_vae import GroupedVAE
 from kvae.metrics import predictors
+from kvae.errors import KvaeError
 from kvae.run_directory import RunDirectory
 
 
@@ -97,6 +98,12 @@ def evaluate(model_dir, metrics=gin.REQUIRED, seed=None, representation="mean"):
         seed: seed of the metrics' sampling; defaults to the run's `train.seed`.
         representation: "mean" or "sample" codes.
     """
+    if isinstance(metrics, str) or not isinstance(metrics, (list, tuple)) or not metrics:
+        raise KvaeError(f"evaluate.metrics: expected a non-empty list of metric names such as ['mig'], got {metrics!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise KvaeError(f"evaluate.seed: expected an integer >= 0 or None (the run's seed), got {seed!r}")
+    if representation not in ("mean", "sample"):
+        raise KvaeError(f"evaluate.representation: expected 'mean' or 'sample', got {representation!r}")
     run = RunDirectory(model_dir)
     if not os.path.exists(run.model):
         raise FileNotFoundError(f"no trained model at {run.model}: train the run first with kvae-train")

@@ -149,7 +149,10 @@ def test_kvae_train_refuses_a_run_another_process_trains(places, capsys):
 EVALUATE = [
     ([], ["Required bindings for `evaluate` not provided in config: ['metrics']; expected them in a --gin_config"]),
     (["evaluate.metrics = ['nope']"], ["unknown metric 'nope'; known metrics: ", "mig"]),
-    (["evaluate.metrics = ['mig']", "evaluate.representation = 'foo'"], ["unknown representation mode 'foo'", "mean"]),
+    (["evaluate.metrics = ['mig']", "evaluate.representation = 'foo'"],
+     ["evaluate.representation: expected 'mean' or 'sample', got 'foo'"]),
+    (["evaluate.metrics = 'mig'"], ["evaluate.metrics: expected a non-empty list of metric names", "got 'mig'"]),
+    (["evaluate.metrics = ['mig']", "evaluate.seed = 'a'"], ["evaluate.seed: expected an integer >= 0", "got 'a'"]),
     (["evaluate.metrics = ['mig'", ], ["gin syntax error in "]),
 ]
 
