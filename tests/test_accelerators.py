@@ -94,9 +94,16 @@ def test_two_replicas_train_the_weights_of_one_device_on_the_global_batch():
             np.testing.assert_allclose(two[term], one[term], rtol=1e-4, atol=1e-6, err_msg=f"{name} {term}")
 
 
-def test_every_frame_trains_under_mixed_bfloat16_with_float32_variables_and_terms():
+BF16_DEFAULT = ("beta_vae", "factor_vae", "ada_gvae")  # one step, a second optimizer, pairs; the rest: -m slow
+
+
+@pytest.mark.parametrize("names", [
+    pytest.param(BF16_DEFAULT, id="default"),
+    pytest.param(tuple(n for n in frames.FRAMES if n not in BF16_DEFAULT), id="others", marks=pytest.mark.slow),
+])
+def test_every_frame_trains_under_mixed_bfloat16_with_float32_variables_and_terms(names):
     previous = keras.config.dtype_policy().name
-    for name, cls in frames.FRAMES.items():
+    for name in names:
         with distribute.precision("mixed_bfloat16"):
             model = tiny_frame(name, optimizer=keras.optimizers.Adam(1e-3))
         assert keras.config.dtype_policy().name == previous

@@ -206,7 +206,7 @@ def test_a_killed_worker_is_retried_and_resumes_from_its_checkpoint(tmp_path):
     bindings = [f"--gin_bindings={b}" for b in (*TINY, "train.steps = 120", "train.checkpoint_every = 10")]
     process = subprocess.Popen(
         [sys.executable, "-m", "kvae.cli.study", "--study=tiny", "--model_num=0", f"--study_dir={study_dir}",
-         "--num_cpus=1", *bindings],
+         "--num_cpus=1", "--study_bindings=study.representations = ['mean']", *bindings],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, cwd=REPO,
     )
     log = study_dir / "logs" / "0.log"
