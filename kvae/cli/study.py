@@ -26,6 +26,8 @@ flags.DEFINE_integer("max_retries", 3, "Restarts of a run whose worker died; it 
 flags.DEFINE_multi_string("study_bindings", [], "Bindings of the study file itself, e.g. \"study.representations = ['mean']\".")
 flags.DEFINE_multi_string("gin_bindings", [], "Bindings every run gets after its own, e.g. 'train.steps = 1000'.")
 
+common.define_verbose_flag()
+
 
 def parse_model_nums(text):
     """'3' -> [3]; '0-4' -> [0, 1, 2, 3, 4]; '1,5,7-8' -> [1, 5, 7, 8]."""
@@ -50,7 +52,7 @@ def main(argv):
         common.fail("kvae-study", "--study is required: a shipped study name or a study gin file")
     if not FLAGS.study_dir and not FLAGS.only_print:
         common.fail("kvae-study", "--study_dir is required: the directory the study's runs are written to")
-    try:
+    with common.one_line_errors("kvae-study", FLAGS.verbose):
         from kvae import studies
 
         study = studies.load_study(FLAGS.study, FLAGS.study_bindings, FLAGS.gin_bindings)
@@ -68,8 +70,6 @@ def main(argv):
             study, FLAGS.study_dir, model_nums, address=FLAGS.address, cpus_per_run=FLAGS.cpus_per_run,
             gpus_per_run=FLAGS.gpus_per_run, num_cpus=FLAGS.num_cpus, max_retries=FLAGS.max_retries,
         )
-    except (ValueError, OSError, SyntaxError) as error:
-        common.fail("kvae-study", error)
     failed = {n: r for n, r in records.items() if r.get("status") != "finished"}
     print(f"Study directory: {FLAGS.study_dir}  ({len(records) - len(failed)}/{len(records)} runs finished)")
     if failed:
