@@ -4,8 +4,14 @@ The command lines print a `KvaeError` (and Keras' or gin's `ValueError`) as one 
 any other exception is an internal error and keeps its traceback.
 """
 
-__all__ = ["KvaeError"]
+__all__ = ["KvaeError", "first_line"]
 
 
 class KvaeError(ValueError):
     """A user error: the message says what was expected and what was given."""
+
+
+def first_line(error):
+    """The first line of an error's message (its type's name when the message is empty): what one-line errors show."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

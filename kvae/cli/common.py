@@ -14,6 +14,7 @@ import gin.config_parser
 from absl import flags
 
 from kvae.errors import KvaeError
+from kvae.errors import first_line as _first_line
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # TF's Python warnings (e.g. retracing) off a command's stderr
 
@@ -147,9 +148,6 @@ def fail(program, error, exit_code=1):
     sys.exit(exit_code)
 
 
-def _first_line(error):
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def run_app(main, module_name):

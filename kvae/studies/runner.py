@@ -13,7 +13,7 @@ import re
 import sys
 import time
 
-from kvae.errors import KvaeError
+from kvae.errors import KvaeError, first_line
 from kvae.studies import task
 from kvae.studies.manifest import Manifest
 
@@ -75,8 +75,8 @@ def connect(address=None, num_cpus=None, num_gpus=None):
         try:
             return ray.init(address=address, **options)
         except (ConnectionError, RuntimeError, ValueError) as error:
-            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise KvaeError(f"no Ray cluster at --address={address} ({first}); start one with `ray start --head`") from None
+            raise KvaeError(f"no Ray cluster at --address={address} ({first_line(error)}); "
+                            "start one with `ray start --head`") from None
     return ray.init(num_cpus=num_cpus or os.cpu_count(), num_gpus=num_gpus, **options)
 
 
@@ -183,8 +183,7 @@ def _execute(specs, study_dir, manifest, address, cpus_per_run, gpus_per_run, nu
             try:
                 record = ray.get(ready)
             except ray.exceptions.RayError as error:  # the worker died more than max_retries times
-                first = str(error).strip().splitlines()[0]
-                record = {"status": "failed", "error": f"worker lost after {max_retries} retries: {first}"}
+                record = {"status": "failed", "error": f"worker lost after {max_retries} retries: {first_line(error)}"}
             done += 1
             manifest.update(spec["model_num"], record)
             elapsed = time.time() - started

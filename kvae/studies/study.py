@@ -23,7 +23,7 @@ import os
 import gin
 
 from kvae import resources
-from kvae.errors import KvaeError
+from kvae.errors import KvaeError, first_line
 from kvae.studies import sweep
 
 __all__ = ["Study", "load_study", "study_names"]
@@ -128,8 +128,7 @@ class Study:
                 gin.parse_config_files_and_bindings([self.path], list(study_bindings), finalize_config=False)
                 definition = _definition()
             except (ValueError, TypeError, KeyError, SyntaxError) as error:
-                message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                raise KvaeError(f"study file {self.path}: {message}") from None
+                raise KvaeError(f"study file {self.path}: {first_line(error)}") from None
         self.name = definition["name"]
         self.description = definition["description"]
         self.configs = [self.find(c) for c in definition["configs"]]
@@ -202,8 +201,7 @@ class Study:
                     common.parse_gin(files, bindings)
                     check_parameters()
                 except (ValueError, KeyError, SyntaxError, OSError) as error:
-                    message = str(error).strip().splitlines()[0]
-                    raise KvaeError(f"study {self.name}, run {run.model_num}: {message}") from None
+                    raise KvaeError(f"study {self.name}, run {run.model_num}: {first_line(error)}") from None
             evaluations = []
             for path in self.evaluations:
                 gin.clear_config()
@@ -213,7 +211,7 @@ class Study:
                     for name in names:
                         config.evaluation_metric(name)
                 except (ValueError, KeyError, SyntaxError, OSError) as error:
-                    raise KvaeError(f"study {self.name}, evaluation {path}: {str(error).splitlines()[0]}") from None
+                    raise KvaeError(f"study {self.name}, evaluation {path}: {first_line(error)}") from None
                 evaluations.append((path, names))
         return evaluations
 

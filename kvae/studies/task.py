@@ -12,7 +12,7 @@ import time
 
 import gin
 
-from kvae.errors import KvaeError
+from kvae.errors import KvaeError, first_line
 
 __all__ = ["RunSpec", "execute", "thread_environment", "run_directory", "expected_evaluations", "versions"]
 
@@ -186,7 +186,7 @@ def execute(study_dir, spec, *after):
             import traceback
 
             traceback.print_exc(file=log)
-            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            first = first_line(error)
             record.update(status="failed", error=f"{type(error).__name__}: {first}" if not isinstance(error, KvaeError) else first)
         finally:
             gin.clear_config()
