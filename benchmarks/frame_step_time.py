@@ -35,7 +35,7 @@ FRAMES = {
     "grouped_vae_g2": (frames.GroupedVAE, {"groups": 2}, None),
     "ada_gvae (per pair)": (frames.AdaGVAE, {}, 2.2),
     "ada_ml_vae (per pair)": (frames.AdaMLVAE, {}, 2.2),
-    "group_vae (per pair)": (frames.GroupVAE, {}, None),
+    "group_vae (per pair)": (frames.GVAE, {}, None),
     "ml_vae (per pair)": (frames.MLVAE, {}, None),
 }
 

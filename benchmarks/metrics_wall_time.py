@@ -29,7 +29,7 @@ import numpy as np
 from joblib.externals.loky import get_reusable_executor
 
 import kvae.metrics as metrics
-from kvae.metrics import parallel
+from kvae.metrics import _parallel as parallel
 from kvae.metrics.testing import FactorPixels, linear_codes
 
 FACTOR_SIZES = (3, 6, 40, 32, 32)

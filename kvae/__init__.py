@@ -9,23 +9,25 @@ it loads are filtered, the later ones are off unless TF_CPP_MIN_LOG_LEVEL is
 set (0 shows them all).
 """
 
-import contextlib
-import importlib
-import importlib.abc
-import os
-import re
-import sys
-import tempfile
+import contextlib as _contextlib
+import importlib as _importlib
+import importlib.abc as _importlib_abc
+import os as _os
+import re as _re
+import sys as _sys
+import tempfile as _tempfile
 
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ log off (CUDA probing, oneDNN); 0 shows it all
+__all__ = ["__version__", "data", "frames", "losses", "metrics", "nets"]
+
+_os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ log off (CUDA probing, oneDNN); 0 shows it all
 
 __version__ = "0.1.0"
 
-SUBPACKAGES = ("data", "frames", "losses", "metrics", "nets")
+_SUBPACKAGES = ("data", "frames", "losses", "metrics", "nets")
 
 # Lines TensorFlow's C++ libraries print while loading, before its log level applies.
-_NOISE = re.compile(
+_NOISE = _re.compile(
     r"absl::InitializeLog|oneDNN custom operations|Could not find cuda drivers|cpu_feature_guard|"
     r"rebuild TensorFlow with the appropriate compiler flags|failed call to cuInit|Unable to register cu\w+ factory|"
     r"TF-TRT Warning|computation placer already registered|AVX\d* .*FMA|^\s*$"
@@ -33,36 +35,36 @@ _NOISE = re.compile(
 
 
 def __getattr__(name):
-    if name in SUBPACKAGES:
-        return importlib.import_module(f"kvae.{name}")
+    if name in _SUBPACKAGES:
+        return _importlib.import_module(f"kvae.{name}")
     raise AttributeError(f"module 'kvae' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(list(globals()) + list(SUBPACKAGES))
+    return sorted(list(globals()) + list(_SUBPACKAGES))
 
 
-@contextlib.contextmanager
+@_contextlib.contextmanager
 def _quiet_stderr():
     """Captures file descriptor 2 while the block runs; writes back every line that is not start-up noise."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
+    _sys.stderr.flush()
+    saved = _os.dup(2)
+    with _tempfile.TemporaryFile() as captured:
+        _os.dup2(captured.fileno(), 2)
         try:
             yield
         finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
+            _sys.stderr.flush()
+            _os.dup2(saved, 2)
+            _os.close(saved)
             captured.seek(0)
             kept = [line for line in captured.read().decode(errors="replace").splitlines(True) if not _NOISE.search(line)]
             if kept:
-                sys.stderr.write("".join(kept))
-                sys.stderr.flush()
+                _sys.stderr.write("".join(kept))
+                _sys.stderr.flush()
 
 
-class _ImportHook(importlib.abc.MetaPathFinder):
+class _ImportHook(_importlib_abc.MetaPathFinder):
     """Wraps the loading of `tensorflow` (quiet stderr), `keras` and kvae's modules (registration afterwards).
 
     kvae's classes register with Keras once Keras and the outermost kvae module being
@@ -76,7 +78,7 @@ class _ImportHook(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
         if fullname not in ("tensorflow", "keras") and not fullname.startswith("kvae."):
             return None
-        for finder in sys.meta_path:
+        for finder in _sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
                 continue
             spec = finder.find_spec(fullname, path, target)
@@ -92,7 +94,7 @@ class _ImportHook(importlib.abc.MetaPathFinder):
         def wrapped(module):
             self.depth += 1
             try:
-                with _quiet_stderr() if quiet else contextlib.nullcontext():
+                with _quiet_stderr() if quiet else _contextlib.nullcontext():
                     exec_module(module)
             finally:
                 self.depth -= 1
@@ -103,15 +105,15 @@ class _ImportHook(importlib.abc.MetaPathFinder):
 
     def register(self):
         """Imports kvae's serialisable classes (frames and nets) once Keras is loaded."""
-        if self.registered or "keras" not in sys.modules:
+        if self.registered or "keras" not in _sys.modules:
             return
         self.registered = True
-        importlib.import_module("kvae.frames")
-        importlib.import_module("kvae.nets")
+        _importlib.import_module("kvae.frames")
+        _importlib.import_module("kvae.nets")
 
 
-_hook = next((finder for finder in sys.meta_path if type(finder).__name__ == "_ImportHook"), None)
+_hook = next((finder for finder in _sys.meta_path if type(finder).__name__ == "_ImportHook"), None)
 if _hook is None:
     _hook = _ImportHook()
-    sys.meta_path.insert(0, _hook)
+    _sys.meta_path.insert(0, _hook)
 _hook.register()  # Keras was imported before kvae

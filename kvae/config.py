@@ -10,8 +10,9 @@ import keras
 
 from kvae import data, frames, metrics, nets
 
-for _cls in (*frames.FRAMES.values(), *nets.ENCODERS.values(), *nets.DECODERS.values(), nets.Discriminator):
+for _cls in (*frames.FRAMES.values(), *nets.NETS.values()):
     gin.external_configurable(_cls, _cls.__name__)
+gin.external_configurable(frames.GVAE, "GroupVAE")  # operative configs written before GroupVAE became GVAE
 
 _CONFIGURABLE_DATASETS = {}
 

@@ -9,7 +9,7 @@ import keras
 
 from kvae import config, io, metrics
 from kvae.frames.grouped_vae import GroupedVAE
-from kvae.metrics import predictors
+from kvae.metrics import _predictors as predictors
 from kvae.errors import KvaeError
 from kvae.run_directory import RunDirectory
 

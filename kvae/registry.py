@@ -15,6 +15,7 @@ to `.keras` and loads back exactly like kvae's own. `kvae-list` prints every reg
 """
 
 import collections.abc
+import functools
 import inspect
 
 from kvae.errors import KvaeError
@@ -32,7 +33,13 @@ class UnknownNameError(KvaeError, KeyError):
 
 
 def first_doc_line(obj):
-    """The first line of an object's docstring (of its class for an instance; empty when there is none)."""
+    """The first line of an object's docstring (of its class for an instance; empty when there is none).
+
+    For a `functools.partial`, that of its function followed by the arguments it binds.
+    """
+    if isinstance(obj, functools.partial):
+        bound = ", ".join([*map(repr, obj.args), *(f"{key}={value!r}" for key, value in obj.keywords.items())])
+        return f"{first_doc_line(obj.func).rstrip('.')} ({bound})".lstrip()
     doc = inspect.getdoc(obj) if (inspect.isclass(obj) or callable(obj)) else None
     if doc is None and not inspect.isclass(obj):
         doc = inspect.getdoc(type(obj))
@@ -116,6 +123,8 @@ class Registry(collections.abc.Mapping):
 
     @property
     def _singular(self):
+        if self.kind.endswith("sses"):  # losses
+            return self.kind[:-2]
         return self.kind[:-1] if self.kind.endswith("s") else self.kind
 
     def __getitem__(self, name):

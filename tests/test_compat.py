@@ -349,7 +349,7 @@ def test_shared_selectors_are_exactly_the_dlib_names_kvae_configures():
 
 
 def test_every_kvae_name_in_the_table_exists_in_kvae():
-    classes = {c.__name__: c for c in (*frames.FRAMES.values(), *nets.ENCODERS.values(), *nets.DECODERS.values())}
+    classes = {c.__name__: c for c in (*frames.FRAMES.values(), *nets.NETS.values())}
     for row_key, row in dlib.DLIB_NAMES.items():
         bindings = list(row.kvae) if " = " in row_key else [f"{name} = None" for name in row.kvae]
         gin.parse_config(bindings)  # an unknown function parameter raises

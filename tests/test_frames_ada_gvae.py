@@ -67,7 +67,7 @@ def test_symmetric_kl_option():
 
 def test_labelled_frames_share_the_latents_of_unchanged_factors():
     changed = np.array([[1, 0, 0], [0, 0, 1]], np.float32)
-    model = small_frame(frames.GroupVAE, latent_dim=4)
+    model = small_frame(frames.GVAE, latent_dim=4)
     shared = np.asarray(model.shared_latents(*(np.zeros((2, 4), np.float32),) * 4, changed=changed))
     np.testing.assert_array_equal(shared, [[False, True, True, True], [True, True, False, True]])
     with pytest.raises(ValueError, match="with_labels=True"):
@@ -77,7 +77,7 @@ def test_labelled_frames_share_the_latents_of_unchanged_factors():
 
 
 def test_loss_is_the_mean_of_both_reconstructions_plus_beta_times_the_mean_kl():
-    model = small_frame(frames.GroupVAE, beta=3.0)
+    model = small_frame(frames.GVAE, beta=3.0)
     pairs, changed = xysquares_pairs(4, k=2)
     state = np.asarray(model.seed_generator.state)
     terms = model.compute_terms(pairs, y=changed)
@@ -99,7 +99,7 @@ def test_single_images_are_refused_with_a_clear_error():
         small_frame(frames.AdaGVAE).compute_terms(np.zeros((2, 64, 64, 3), np.float32))
 
 
-@pytest.mark.parametrize("cls", [frames.AdaGVAE, frames.AdaMLVAE, frames.GroupVAE, frames.MLVAE])
+@pytest.mark.parametrize("cls", [frames.AdaGVAE, frames.AdaMLVAE, frames.GVAE, frames.MLVAE])
 def test_training_on_pairs_lowers_the_loss_and_round_trips(cls, tmp_path):
     pairs, changed = xysquares_pairs(8, k=1)
     model = small_frame(cls, beta=2.0)

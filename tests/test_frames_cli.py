@@ -21,7 +21,7 @@ CONFIGS = {
     "grouped_vae": (frames.GroupedVAE, ["GroupedVAE.groups = 3"]),
     "ada_gvae": (frames.AdaGVAE, []),
     "ada_ml_vae": (frames.AdaMLVAE, ["train.pair_k = -1"]),
-    "group_vae": (frames.GroupVAE, []),
+    "group_vae": (frames.GVAE, []),
     "ml_vae": (frames.MLVAE, []),
 }
 

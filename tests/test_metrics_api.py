@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 import kvae.metrics as metrics
-from kvae.metrics import representation_function, utils
+from kvae.metrics import _utils as utils
+from kvae.metrics import representation_function
 from kvae.metrics.testing import FactorPixels
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from kvae.metrics import compute_dci, dci
-from kvae.metrics.dci import completeness, disentanglement
+from kvae.metrics._dci import completeness, disentanglement
 from kvae.metrics.testing import FactorPixels, factor_codes, hadamard_rotation, linear_codes, noise_codes
 
 SIZES = (2, 3, 4, 2)

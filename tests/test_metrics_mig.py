@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from kvae.metrics import compute_mig, mig, utils
+from kvae.metrics import _utils as utils
+from kvae.metrics import compute_mig, mig
 from kvae.metrics.testing import FactorPixels, factor_codes, factor_grid, linear_codes, random_rotation
 
 log = np.log

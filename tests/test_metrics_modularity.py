@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from kvae.metrics import compute_modularity_explicitness, modularity_explicitness
-from kvae.metrics.modularity import modularity
+from kvae.metrics._modularity import modularity
 from kvae.metrics.testing import (
     FactorPixels,
     factor_codes,

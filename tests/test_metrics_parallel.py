@@ -9,7 +9,8 @@ import pytest
 import threadpoolctl
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from kvae.metrics import parallel, utils
+from kvae.metrics import _parallel as parallel
+from kvae.metrics import _utils as utils
 
 
 class FitProcess(ClassifierMixin, BaseEstimator):

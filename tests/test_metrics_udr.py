@@ -3,7 +3,7 @@ import pytest
 
 from kvae.metrics import compute_udr, udr
 from kvae.metrics.testing import FactorPixels, factor_grid, hadamard_rotation, linear_codes, noise_codes
-from kvae.metrics.udr import gaussian_kl, relative_strength
+from kvae.metrics._udr import gaussian_kl, relative_strength
 
 
 def test_relative_strength_by_hand():

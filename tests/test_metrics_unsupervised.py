@@ -3,7 +3,7 @@ import pytest
 
 from kvae.metrics import compute_unsupervised, unsupervised
 from kvae.metrics.testing import FactorPixels, factor_grid, linear_codes, noise_codes, random_rotation
-from kvae.metrics.unsupervised import gaussian_total_correlation, gaussian_wasserstein_correlation
+from kvae.metrics._unsupervised import gaussian_total_correlation, gaussian_wasserstein_correlation
 
 KEYS = {
     "gaussian_total_correlation",

@@ -52,7 +52,8 @@ def group_informativeness(codes, factors, groups, factor_names=None, num_bins=20
         "mic": [G][F] MIC(f, group) (eq. 13), "group_of_factor": {factor: the group with the most information},
         and with a predictor "informativeness": [G][F] test accuracies}.
     """
-    from kvae.metrics import mic, utils
+    from kvae.metrics import _utils as utils
+    from kvae.metrics import mic
 
     codes, factors = utils.check_codes_factors(codes, factors)
     bounds = group_bounds(groups, codes.shape[1])
@@ -105,7 +106,7 @@ def _group_accuracies(codes, factors, subsets, predictor, seed, n_jobs):
     from sklearn.ensemble import GradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
 
-    from kvae.metrics import utils
+    from kvae.metrics import _utils as utils
 
     estimators = {
         "gradient_boosting": lambda: GradientBoostingClassifier(random_state=seed),

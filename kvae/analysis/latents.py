@@ -32,8 +32,9 @@ def latent_structure(mean, logvar, factors, factor_names=None, num_bins=20, impo
         `importance` "dci_importance": [D][F] (normalised to sum 1 per factor),
         "disentanglement", "completeness", "informativeness_test"}.
     """
-    from kvae.metrics import active_units, mig, utils
-    from kvae.metrics.dci import completeness, disentanglement
+    from kvae.metrics import _utils as utils
+    from kvae.metrics import active_units, mig
+    from kvae.metrics._dci import completeness, disentanglement
 
     mean, factors = utils.check_codes_factors(mean, factors)
     names = [str(j) for j in range(factors.shape[1])] if factor_names is None else list(factor_names)

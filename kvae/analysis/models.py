@@ -29,7 +29,8 @@ def encode_decode(model, batch_size=256):
 
 def posterior_sample(model, data, num_points, rng, batch_size=256):
     """Encodes `num_points` random elements of `data`: (mean [N, D], logvar [N, D], factors [N, F])."""
-    from kvae.metrics import representation_function, utils
+    from kvae.metrics import _utils as utils
+    from kvae.metrics import representation_function
 
     (mean, logvar), factors = utils.sample_codes(
         data, representation_function(model, mode="posterior", batch_size=batch_size), int(num_points),

@@ -96,7 +96,7 @@ def information_level(mean, logvar, factors, factor_names=None, num_bins=20):
         {"information_level": {factor: float}, "latent": {factor: int},
         "latent_information_level": [D] floats, "mutual_information": [D][F] (nats)}.
     """
-    from kvae.metrics import utils
+    from kvae.metrics import _utils as utils
 
     mean, factors = utils.check_codes_factors(mean, factors)
     logvar = np.asarray(logvar, np.float64)

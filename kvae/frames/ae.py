@@ -1,12 +1,12 @@
 """Deterministic autoencoder: the VAE frame with no sampling and no regulariser."""
 
-import keras
 from keras import ops
 
 from kvae.frames.base import VAE
+from kvae.frames.registry import FRAMES
 
 
-@keras.saving.register_keras_serializable(package="kvae")
+@FRAMES.register("ae")
 class AE(VAE):
     """Autoencoder: codes are the encoder means, the loss is the reconstruction alone.
 

@@ -1,13 +1,13 @@
 """AnnealedVAE (Burgess et al. 2018)."""
 
-import keras
 from keras import ops
 
 from kvae.data.arguments import check_float, check_int
 from kvae.frames.base import VAE
+from kvae.frames.registry import FRAMES
 
 
-@keras.saving.register_keras_serializable(package="kvae")
+@FRAMES.register("annealed_vae")
 class AnnealedVAE(VAE):
     """AnnealedVAE: `reconstruction + gamma * |KL - C|` with a rising capacity C.
 

@@ -7,6 +7,7 @@ from keras import ops
 from kvae import distribute, losses
 from kvae.data.arguments import check_int, fail
 from kvae.errors import KvaeError
+from kvae.frames.registry import FRAMES
 
 
 @keras.saving.register_keras_serializable(package="kvae")
@@ -30,7 +31,7 @@ class VectorMean(keras.metrics.Metric):
         return {**super().get_config(), "size": self.size}
 
 
-@keras.saving.register_keras_serializable(package="kvae")
+@FRAMES.register("vae")
 class VAE(keras.Model):
     """Variational autoencoder (Kingma & Welling 2014) with a pluggable regulariser.
 
@@ -68,7 +69,7 @@ class VAE(keras.Model):
     Args:
         encoder: layer mapping images to `(mean, logvar)`, with a `latent_dim`.
         decoder: layer mapping codes to logits of the images.
-        reconstruction_loss: a name understood by `kvae.losses.get`.
+        reconstruction_loss: a loss, or what `kvae.losses.get` takes (a name, a config, a Keras loss).
         seed: integer seed of the sampling of codes.
     """
 
@@ -234,7 +235,7 @@ class VAE(keras.Model):
             **super().get_config(),
             "encoder": keras.saving.serialize_keras_object(self.encoder),
             "decoder": keras.saving.serialize_keras_object(self.decoder),
-            "reconstruction_loss": self.reconstruction_loss.name,
+            "reconstruction_loss": losses.serialize(self.reconstruction_loss),  # a name, or a config
             "seed": self.seed,
         }
 

@@ -2,13 +2,13 @@
 
 import math
 
-import keras
 from keras import ops
 
 from kvae import distribute, losses
 from kvae.data.arguments import check_bool, check_choice, check_float, check_int
 from kvae.errors import KvaeError
 from kvae.frames.base import VAE
+from kvae.frames.registry import FRAMES
 
 SAMPLINGS = ("mws", "mss")
 
@@ -70,7 +70,7 @@ def kl_decomposition(z, z_mean, z_logvar, dataset_size, sampling="mws"):
     )
 
 
-@keras.saving.register_keras_serializable(package="kvae")
+@FRAMES.register("beta_tcvae")
 class BetaTCVAE(VAE):
     """beta-TCVAE: `reconstruction + KL + (beta - 1) * TC` (Chen et al. 2018).
 

@@ -1,12 +1,11 @@
 """beta-VAE (Higgins et al. 2017)."""
 
-import keras
-
 from kvae.data.arguments import check_float
 from kvae.frames.base import VAE
+from kvae.frames.registry import FRAMES
 
 
-@keras.saving.register_keras_serializable(package="kvae")
+@FRAMES.register("beta_vae")
 class BetaVAE(VAE):
     """beta-VAE: `reconstruction + beta * KL` (Higgins et al. 2017).
 

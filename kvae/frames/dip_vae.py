@@ -1,11 +1,11 @@
 """DIP-VAE-I and DIP-VAE-II (Kumar et al. 2018)."""
 
-import keras
 from keras import ops
 
 from kvae import distribute
 from kvae.data.arguments import check_choice, check_float
 from kvae.frames.base import VAE
+from kvae.frames.registry import FRAMES
 
 DIP_TYPES = ("i", "ii")
 
@@ -32,7 +32,7 @@ def dip_penalty(covariance, lambda_od, lambda_d):
     return lambda_od * off_diagonal + lambda_d * ops.sum(ops.square(diagonal - 1.0))
 
 
-@keras.saving.register_keras_serializable(package="kvae")
+@FRAMES.register("dip_vae")
 class DIPVAE(VAE):
     """DIP-VAE: `reconstruction + KL + DIP penalty` (Kumar et al. 2018).
 

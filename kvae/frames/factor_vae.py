@@ -7,10 +7,11 @@ from keras import ops
 from kvae import distribute
 from kvae.data.arguments import check_float, fail
 from kvae.frames.base import VAE
+from kvae.frames.registry import FRAMES
 from kvae.nets.discriminator import Discriminator
 
 
-@keras.saving.register_keras_serializable(package="kvae")
+@FRAMES.register("factor_vae")
 class FactorVAE(VAE):
     """FactorVAE: `reconstruction + KL + gamma * TC` (Kim & Mnih 2018, "Disentangling by factorising").
 

@@ -1,14 +1,14 @@
 """Grouped-VAE (Halevi, "Important groups first")."""
 
-import keras
 import numpy as np
 from keras import ops
 
 from kvae.data.arguments import check_int, check_ints, fail
 from kvae.frames.beta_vae import BetaVAE
+from kvae.frames.registry import FRAMES
 
 
-@keras.saving.register_keras_serializable(package="kvae")
+@FRAMES.register("grouped_vae")
 class GroupedVAE(BetaVAE):
     """Grouped-VAE: `sum_i reconstruction_i + beta * KL` over G latent groups (Halevi, section 4).
 

@@ -1,16 +1,18 @@
 """The augmented reconstruction loss of Michlo et al. (2023), section 6, eq. 11."""
 
+import keras
 import numpy as np
 
 from kvae.data.arguments import check_choice, check_float
 from kvae.errors import KvaeError
-
 from kvae.losses.convolution import METHODS, make_convolution
-from kvae.losses.reconstruction import BASE_LOSSES
-from kvae.losses.reconstruction import BinaryCrossEntropy
-from kvae.losses.reconstruction import ReconstructionLoss
+from kvae.losses.reconstruction import BinaryCrossEntropy, ReconstructionLoss
+from kvae.losses.registry import LOSSES
+
+__all__ = ["AugmentedLoss"]
 
 
+@keras.saving.register_keras_serializable(package="kvae")  # not in LOSSES: built from a kernel, or a parsed name
 class AugmentedLoss(ReconstructionLoss):
     """L(x, x^) = loss_weight * L_base(x, x^) + alpha * L_base(K * x, K * x^).
 
@@ -29,7 +31,7 @@ class AugmentedLoss(ReconstructionLoss):
     probabilities stay in [0, 1].
 
     The convolution ('same', zero padded) is built once per image size (H, W)
-    on first use and cached; no variables are created. Rank-1 kernels (box,
+    on first use and kept by the loss; no variables are created. Rank-1 kernels (box,
     Gaussian) use `SeparableConvolution` (two small matmuls), others the
     `FFTConvolution` (see `make_convolution`). For mse and l1, which depend on
     x - x^ only, the blur is applied once, to the difference: K*x - K*x^ = K*(x - x^).
@@ -45,11 +47,9 @@ class AugmentedLoss(ReconstructionLoss):
 
     def __init__(self, base, kernel, loss_weight=1.0, alpha=1.0, name=None, method="auto"):
         if isinstance(base, str):
-            if base not in BASE_LOSSES:
-                raise KvaeError(
-                    f"AugmentedLoss: unknown base loss {base!r}, expected one of {', '.join(sorted(BASE_LOSSES))}"
-                )
-            base = BASE_LOSSES[base]()
+            if base not in LOSSES:
+                raise KvaeError(f"AugmentedLoss: unknown base loss {base!r}, expected one of {', '.join(LOSSES)}")
+            base = LOSSES.get(base)()
         if not isinstance(base, ReconstructionLoss) or isinstance(base, AugmentedLoss):
             raise KvaeError(f"AugmentedLoss: base must be a pixel-wise reconstruction loss, got {base!r}")
         kernel = np.asarray(kernel, dtype=np.float32)
@@ -92,6 +92,20 @@ class AugmentedLoss(ReconstructionLoss):
         if hw not in self._convolutions:
             self._convolutions[hw] = make_convolution(self.kernel, hw, self.method)
         return self._convolutions[hw](images)
+
+    def get_config(self):
+        return {
+            "base": keras.saving.serialize_keras_object(self.base),
+            "kernel": self.kernel.tolist(),
+            "loss_weight": self.loss_weight,
+            "alpha": self.alpha,
+            "name": self.name,
+            "method": self.method,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**{**config, "base": keras.saving.deserialize_keras_object(config["base"])})
 
     def __repr__(self):
         return (

@@ -1,12 +1,10 @@
-"""Choosing how to convolve images with a fixed blur kernel, and a cached `blur`."""
+"""Choosing how to convolve images with a fixed blur kernel."""
 
-import functools
-
-import numpy as np
-
+from kvae.errors import KvaeError
 from kvae.losses.fft import FFTConvolution
 from kvae.losses.separable import SeparableConvolution, separate
-from kvae.errors import KvaeError
+
+__all__ = ["METHODS", "make_convolution"]
 
 METHODS = ("auto", "fft", "separable")
 
@@ -27,19 +25,3 @@ def make_convolution(kernel, image_hw, method="auto"):
         return SeparableConvolution(kernel, image_hw)
     return FFTConvolution(kernel, image_hw)
 
-
-def blur(images, kernel, method="auto"):
-    """Convolves every channel of images [..., H, W, C] with a 2D kernel ('same', zero padded).
-
-    The convolution for a (kernel, H, W, method) is cached, so repeated calls
-    reuse it. Returns a float32 tensor.
-    """
-    hw = tuple(images.shape[-3:-1])
-    kernel = np.ascontiguousarray(kernel, dtype=np.float32)
-    return _convolution(kernel.tobytes(), kernel.shape, hw, method)(images)
-
-
-@functools.lru_cache(maxsize=32)
-def _convolution(kernel_bytes, kernel_shape, image_hw, method):
-    kernel = np.frombuffer(kernel_bytes, dtype=np.float32).reshape(kernel_shape)
-    return make_convolution(kernel, image_hw, method)

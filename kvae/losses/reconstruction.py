@@ -13,6 +13,7 @@ import numpy as np
 from keras import ops
 
 from kvae.errors import KvaeError
+from kvae.losses.registry import LOSSES
 
 # torch.nn.functional.binary_cross_entropy clamps log(p) at -100.
 _LOG_FLOOR = -100.0
@@ -24,14 +25,19 @@ class ReconstructionLoss:
     `activation` and `pixelwise` (the loss computed from logits).
 
     `difference_only` marks losses that depend on `x - x_hat` alone (mse, l1),
-    so a linear blur can be applied once to the difference.
+    so a linear blur can be applied once to the difference. A loss registered in
+    `kvae.losses.LOSSES` is built by its name (and is the base of augmented names);
+    one with constructor arguments returns them from `get_config`, as a Keras object
+    does, so a frame using it saves to `.keras` and loads back.
+
+    Args:
+        name: the loss's name; by default the name it is registered under in `LOSSES`.
     """
 
-    base_name = None
     difference_only = False
 
     def __init__(self, name=None):
-        self.name = name or self.base_name
+        self.name = name or LOSSES.name_of(self) or type(self).__name__
 
     def activation(self, logits):
         """Decoder logits -> reconstruction in data space."""
@@ -55,10 +61,19 @@ class ReconstructionLoss:
         x, x_hat = _as_float32_pair(x, x_hat, "x_hat")
         return _sum_per_example(self.pixelwise_data(x, x_hat))
 
+    def get_config(self):
+        """The constructor arguments, as a Keras object's."""
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
     def __repr__(self):
         return f"{type(self).__name__}(name={self.name!r})"
 
 
+@LOSSES.register("mse")
 class MeanSquaredError(ReconstructionLoss):
     """Squared error summed over pixels, on sigmoid(logits).
 
@@ -66,13 +81,13 @@ class MeanSquaredError(ReconstructionLoss):
     Note disent's `mse` instead uses the affine map (logits + 1) / 2.
     """
 
-    base_name = "mse"
     difference_only = True
 
     def pixelwise_data(self, x, x_hat):
         return ops.square(x - x_hat)
 
 
+@LOSSES.register("mse_linear")
 class LinearMeanSquaredError(MeanSquaredError):
     """Squared error summed over pixels, on the decoder output itself (identity activation).
 
@@ -82,22 +97,21 @@ class LinearMeanSquaredError(MeanSquaredError):
     averages the KL over the D latents) is beta * P / D here.
     """
 
-    base_name = "mse_linear"
-
     def activation(self, logits):
         return logits
 
 
+@LOSSES.register("l1")
 class AbsoluteError(ReconstructionLoss):
     """Absolute error summed over pixels, on sigmoid(logits) (disent's `mae`)."""
 
-    base_name = "l1"
     difference_only = True
 
     def pixelwise_data(self, x, x_hat):
         return ops.abs(x - x_hat)
 
 
+@LOSSES.register("bce")
 class BinaryCrossEntropy(ReconstructionLoss):
     """Binary cross-entropy of sigmoid(logits), log clamped at -100 as torch's BCE.
 
@@ -109,12 +123,11 @@ class BinaryCrossEntropy(ReconstructionLoss):
     Targets may be soft, in [0, 1].
     """
 
-    base_name = "bce"
-
     def pixelwise_data(self, x, x_hat):
         return -(x * clamped_log(x_hat) + (1.0 - x) * clamped_log(1.0 - x_hat))
 
 
+@LOSSES.register("bernoulli")
 class Bernoulli(BinaryCrossEntropy):
     """Sigmoid cross-entropy on logits, disentanglement_lib's default loss.
 
@@ -124,12 +137,11 @@ class Bernoulli(BinaryCrossEntropy):
     `bce`, since probabilities have no logits to be exact on.
     """
 
-    base_name = "bernoulli"
-
     def pixelwise(self, x, logits):
         return ops.relu(logits) - logits * x + ops.log1p(ops.exp(-ops.abs(logits)))
 
 
+@LOSSES.register("continuous_bernoulli")
 class ContinuousBernoulli(Bernoulli):
     """Continuous Bernoulli NLL (Loaiza-Ganem & Cunningham, 2019), on logits.
 
@@ -137,8 +149,6 @@ class ContinuousBernoulli(Bernoulli):
     with p = sigmoid(l); see `continuous_bernoulli_log_normalizer`. The
     activation is sigmoid(l), the distribution's parameter, not its mean.
     """
-
-    base_name = "continuous_bernoulli"
 
     def pixelwise(self, x, logits):
         return super().pixelwise(x, logits) - continuous_bernoulli_log_normalizer(logits)
@@ -172,12 +182,6 @@ def clamped_log(p):
     """
     positive = p >= _TINY
     return ops.where(positive, ops.log(ops.where(positive, p, 1.0)), _LOG_FLOOR)
-
-
-BASE_LOSSES = {
-    cls.base_name: cls
-    for cls in (Bernoulli, BinaryCrossEntropy, ContinuousBernoulli, AbsoluteError, MeanSquaredError, LinearMeanSquaredError)
-}
 
 
 def _as_float32_pair(x, y, y_name):

@@ -5,6 +5,7 @@ from keras import layers
 
 from kvae.data.arguments import check_int, check_ints, fail
 from kvae.errors import KvaeError
+from kvae.nets.registry import NETS
 
 
 def check_image_shape(name, expected, shape):
@@ -21,7 +22,7 @@ def image_shape_argument(owner, image_shape, size=None):
     return shape
 
 
-@keras.saving.register_keras_serializable(package="kvae")
+@NETS.register("conv_encoder")
 class ConvEncoder(keras.layers.Layer):
     """Conv 32-32-64-64 (stride 2, ReLU) -> dense 256 -> mean and log-variance.
 
@@ -81,7 +82,7 @@ class ConvEncoder(keras.layers.Layer):
         }
 
 
-@keras.saving.register_keras_serializable(package="kvae")
+@NETS.register("conv_decoder")
 class ConvDecoder(keras.layers.Layer):
     """Dense 256 -> dense 1024 -> 4x4x64 -> deconv 64-32-32-C (4x4, stride 2) -> logits.
 

@@ -4,9 +4,10 @@ import keras
 from keras import layers
 
 from kvae.data.arguments import check_float, check_int
+from kvae.nets.registry import NETS
 
 
-@keras.saving.register_keras_serializable(package="kvae")
+@NETS.register("discriminator")
 class Discriminator(keras.layers.Layer):
     """MLP on codes -> 2 logits: class 0 "drawn from q(z)", class 1 "from prod_j q(z_j)".
 

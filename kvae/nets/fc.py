@@ -7,9 +7,10 @@ from keras import layers
 
 from kvae.data.arguments import check_int
 from kvae.nets.conv import check_image_shape, image_shape_argument
+from kvae.nets.registry import NETS
 
 
-@keras.saving.register_keras_serializable(package="kvae")
+@NETS.register("fc_encoder")
 class FCEncoder(keras.layers.Layer):
     """Flatten -> dense 1200-1200 (ReLU) -> mean and log-variance.
 
@@ -51,7 +52,7 @@ class FCEncoder(keras.layers.Layer):
         return {**super().get_config(), "latent_dim": self.latent_dim, "image_shape": self.image_shape}
 
 
-@keras.saving.register_keras_serializable(package="kvae")
+@NETS.register("fc_decoder")
 class FCDecoder(keras.layers.Layer):
     """Dense 1200-1200-1200 (tanh) -> dense H*W*C logits, reshaped to the image.
 

@@ -4,7 +4,8 @@ import functools
 
 import numpy as np
 
-from kvae.metrics import utils
+from kvae.metrics import _utils as utils
+from kvae.metrics._registry import METRICS
 
 
 def factor_vae(variance_codes, train_codes, train_labels, eval_codes, eval_labels, threshold=0.05):
@@ -48,6 +49,7 @@ def factor_vae(variance_codes, train_codes, train_labels, eval_codes, eval_label
     }
 
 
+@METRICS.register("factor_vae")
 def compute_factor_vae(
     data,
     representation_fn,

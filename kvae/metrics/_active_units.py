@@ -3,7 +3,8 @@ Learning"): latents whose mean posterior variance is below 0.8."""
 
 import numpy as np
 
-from kvae.metrics import utils
+from kvae.metrics import _utils as utils
+from kvae.metrics._registry import METRICS
 
 
 def active_units(logvar, threshold=0.8):
@@ -25,6 +26,7 @@ def active_units(logvar, threshold=0.8):
     }
 
 
+@METRICS.register("active_units")
 def compute_active_units(
     data,
     representation_fn,

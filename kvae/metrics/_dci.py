@@ -2,7 +2,8 @@
 
 import numpy as np
 import scipy.stats
-from kvae.metrics import predictors, utils
+from kvae.metrics import _predictors as predictors
+from kvae.metrics import _utils as utils
 
 PREDICTORS = ("gradient_boosting", "hist_gradient_boosting")
 

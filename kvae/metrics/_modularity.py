@@ -5,7 +5,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from kvae.metrics import utils
+from kvae.metrics import _utils as utils
+from kvae.metrics._registry import METRICS
 
 
 def modularity(mutual_information):
@@ -65,6 +66,7 @@ def modularity_explicitness(train_codes, train_factors, test_codes, test_factors
     }
 
 
+@METRICS.register("modularity_explicitness")
 def compute_modularity_explicitness(
     data,
     representation_fn,

@@ -4,7 +4,8 @@ Disentangled Latent Concepts from Unlabeled Observations", Sec. 3)."""
 import numpy as np
 from sklearn.svm import LinearSVC
 
-from kvae.metrics import utils
+from kvae.metrics import _utils as utils
+from kvae.metrics._registry import METRICS
 
 
 def sap_matrix(
@@ -55,6 +56,7 @@ def sap(
     return {"sap_score": float(np.mean(matrix[-1] - matrix[-2]))}
 
 
+@METRICS.register("sap")
 def compute_sap(
     data,
     representation_fn,

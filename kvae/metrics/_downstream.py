@@ -1,7 +1,7 @@
 """Downstream classification and its sample efficiency (Locatello et al., 2019)."""
 
-from kvae.metrics import utils
-from kvae.metrics.predictors import PREDICTORS, make_predictor
+from kvae.metrics import _utils as utils
+from kvae.metrics._predictors import PREDICTORS, make_predictor
 
 __all__ = ["PREDICTORS", "compute_downstream", "downstream", "make_predictor"]
 

@@ -3,7 +3,8 @@ Disentanglement in Variational Autoencoders", eq. 13)."""
 
 import numpy as np
 
-from kvae.metrics import utils
+from kvae.metrics import _utils as utils
+from kvae.metrics._registry import METRICS
 
 
 def mic(codes, factors, subsets=None, num_bins=20):
@@ -34,6 +35,7 @@ def mic(codes, factors, subsets=None, num_bins=20):
     return {"mic": matrix.tolist(), "mic_max_per_factor": matrix.max(axis=0).tolist()}
 
 
+@METRICS.register("mic")
 def compute_mic(
     data,
     representation_fn,

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from kvae.metrics import utils
+from kvae.metrics import _utils as utils
+from kvae.metrics._registry import METRICS
 
 
 def irs_matrix(codes, factors, diff_quantile=0.99):
@@ -42,6 +43,7 @@ def irs(codes, factors, diff_quantile=0.99, num_bins=20):
     }
 
 
+@METRICS.register("irs")
 def compute_irs(
     data,
     representation_fn,

@@ -3,7 +3,8 @@
 import numpy as np
 import scipy.linalg
 
-from kvae.metrics import utils
+from kvae.metrics import _utils as utils
+from kvae.metrics._registry import METRICS
 
 
 def gaussian_total_correlation(cov):
@@ -42,6 +43,7 @@ def unsupervised(codes, num_bins=20):
     }
 
 
+@METRICS.register("unsupervised")
 def compute_unsupervised(
     data,
     representation_fn,

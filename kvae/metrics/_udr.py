@@ -1,11 +1,14 @@
 """Unsupervised Disentanglement Ranking (Duan et al., 2020, "Unsupervised Model Selection
 for Variational Disentangled Representation Learning")."""
 
+import functools
+
 import numpy as np
 import scipy.stats
 from sklearn.linear_model import Lasso
 
-from kvae.metrics import utils
+from kvae.metrics import _utils as utils
+from kvae.metrics._registry import METRICS
 
 CORRELATIONS = ("lasso", "spearman")
 
@@ -106,3 +109,8 @@ def compute_udr(
             mean = utils.encode(data, fn, factors, encode_batch_size)
         codes.append(mean)
     return udr(codes, kls if filter_low_kl else None, correlation, filter_low_kl, kl_threshold, seed)
+
+
+# Two registered variants, named for the similarity of the representations they compare.
+METRICS.register("udr_lasso", functools.partial(compute_udr, correlation="lasso"))
+METRICS.register("udr_spearman", functools.partial(compute_udr, correlation="spearman"))

@@ -9,8 +9,9 @@ import sklearn.metrics
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from kvae.metrics import parallel, predictors
-from kvae.metrics.representation import SharedCodes
+from kvae.metrics import _parallel as parallel
+from kvae.metrics import _predictors as predictors
+from kvae.metrics._representation import SharedCodes
 
 DEFAULT_BATCH_SIZE = 1024  # images rendered and encoded per chunk
 logger = logging.getLogger("kvae.metrics")  # INFO: progress of sampling and fitting (kvae-evaluate shows it)

@@ -5,7 +5,8 @@ import functools
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from kvae.metrics import utils
+from kvae.metrics import _utils as utils
+from kvae.metrics._registry import METRICS
 
 
 def pair_features(codes):
@@ -38,6 +39,7 @@ def beta_vae(train_codes, train_labels, eval_codes, eval_labels, seed=0):
     }
 
 
+@METRICS.register("beta_vae")
 def compute_beta_vae(
     data,
     representation_fn,

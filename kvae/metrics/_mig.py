@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from kvae.metrics import utils
+from kvae.metrics import _utils as utils
+from kvae.metrics._registry import METRICS
 
 
 def mig(codes, factors, num_bins=20, continuous_factors=False):
@@ -29,6 +30,7 @@ def mig(codes, factors, num_bins=20, continuous_factors=False):
     return {"mig": float(np.mean(per_factor)), "mig_per_factor": per_factor.tolist()}
 
 
+@METRICS.register("mig")
 def compute_mig(
     data,
     representation_fn,
