@@ -33,17 +33,16 @@ class UnknownNameError(KvaeError, KeyError):
 
 
 def first_doc_line(obj):
-    """The first line of an object's docstring (of its class for an instance; empty when there is none).
+    """The summary of an object's docstring (of its class for an instance; empty when there is none).
 
-    For a `functools.partial`, that of its function followed by the arguments it binds.
+    The summary is the first paragraph, joined into one line (most are one line). For a
+    `functools.partial`, that of its function followed by the arguments it binds.
     """
     if isinstance(obj, functools.partial):
         bound = ", ".join([*map(repr, obj.args), *(f"{key}={value!r}" for key, value in obj.keywords.items())])
         return f"{first_doc_line(obj.func).rstrip('.')} ({bound})".lstrip()
-    doc = inspect.getdoc(obj) if (inspect.isclass(obj) or callable(obj)) else None
-    if doc is None and not inspect.isclass(obj):
-        doc = inspect.getdoc(type(obj))
-    return (doc or "").strip().splitlines()[0] if (doc or "").strip() else ""
+    doc = inspect.getdoc(obj if inspect.isclass(obj) or inspect.isroutine(obj) else type(obj))
+    return " ".join((doc or "").strip().split("\n\n")[0].split())
 
 
 class Registry(collections.abc.Mapping):
