@@ -8,9 +8,9 @@ import gin
 import keras
 
 from kvae import config, io, metrics
+from kvae.errors import KvaeError
 from kvae.frames.grouped_vae import GroupedVAE
 from kvae.metrics import _predictors as predictors
-from kvae.errors import KvaeError
 from kvae.run_directory import RunDirectory
 
 

@@ -39,7 +39,8 @@ def first_doc_line(obj):
     `functools.partial`, that of its function followed by the arguments it binds.
     """
     if isinstance(obj, functools.partial):
-        bound = ", ".join([*map(repr, obj.args), *(f"{key}={value!r}" for key, value in obj.keywords.items())])
+        keywords = (f"{key}={value!r}" for key, value in obj.keywords.items())
+        bound = ", ".join([*map(repr, obj.args), *keywords])
         return f"{first_doc_line(obj.func).rstrip('.')} ({bound})".lstrip()
     doc = inspect.getdoc(obj if inspect.isclass(obj) or inspect.isroutine(obj) else type(obj))
     return " ".join((doc or "").strip().split("\n\n")[0].split())

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from kvae.metrics import compute_udr, udr
-from kvae.metrics.testing import FactorPixels, factor_grid, hadamard_rotation, linear_codes, noise_codes
 from kvae.metrics._udr import gaussian_kl, relative_strength
+from kvae.metrics.testing import FactorPixels, factor_grid, hadamard_rotation, linear_codes, noise_codes
 
 
 def test_relative_strength_by_hand():

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from kvae.metrics import compute_unsupervised, unsupervised
-from kvae.metrics.testing import FactorPixels, factor_grid, linear_codes, noise_codes, random_rotation
 from kvae.metrics._unsupervised import gaussian_total_correlation, gaussian_wasserstein_correlation
+from kvae.metrics.testing import FactorPixels, factor_grid, linear_codes, noise_codes, random_rotation
 
 KEYS = {
     "gaussian_total_correlation",

@@ -111,7 +111,7 @@ def test_renamed_names_warn_and_still_work():
     with pytest.warns(DeprecationWarning, match=r"kvae\.nets\.DECODERS is deprecated"):
         assert nets.DECODERS == {"conv": nets.ConvDecoder, "fc": nets.FCDecoder}
     with pytest.raises(AttributeError, match="has no attribute 'NoSuchFrame'"):
-        frames.NoSuchFrame
+        _ = frames.NoSuchFrame
 
 
 def _pairs(n=4):

@@ -1,5 +1,8 @@
 """Analysis tools that explain why a model disentangles or does not."""
 
+from kvae.analysis.groups import group_bounds, group_informativeness, prefix_reconstructions
+from kvae.analysis.latents import latent_structure
+from kvae.analysis.pca_view import explained_global_variance, information_level, local_expansiveness, pca_view
 from kvae.analysis.perceived_distance import (
     LEVELS,
     average_distance_matrix,
@@ -11,9 +14,6 @@ from kvae.analysis.perceived_distance import (
     pairwise_distances,
     perceived_distance,
 )
-from kvae.analysis.pca_view import explained_global_variance, information_level, local_expansiveness, pca_view
-from kvae.analysis.groups import group_bounds, group_informativeness, prefix_reconstructions
-from kvae.analysis.latents import latent_structure
 
 __all__ = [
     "LEVELS",

@@ -68,7 +68,8 @@ class GVAE(BetaVAE):
         shared = self.shared_latents(mean_1, logvar_1, mean_2, logvar_2, changed)
         mean, logvar = self.average(mean_1, logvar_1, mean_2, logvar_2)
         pick = lambda average, own: ops.where(shared, average, own)  # noqa: E731
-        return (pick(mean, mean_1), pick(logvar, logvar_1)), (pick(mean, mean_2), pick(logvar, logvar_2)), shared
+        first = (pick(mean, mean_1), pick(logvar, logvar_1))
+        return first, (pick(mean, mean_2), pick(logvar, logvar_2)), shared
 
     def compute_terms(self, x, training=False, y=None):
         if len(x.shape) != 5 or x.shape[1] != 2:

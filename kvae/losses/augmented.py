@@ -12,7 +12,8 @@ from kvae.losses.registry import LOSSES
 __all__ = ["AugmentedLoss"]
 
 
-@keras.saving.register_keras_serializable(package="kvae")  # not in LOSSES: built from a kernel, or a parsed name
+# Not in LOSSES (a name alone does not build it: it needs a kernel, or a parsed augmented name).
+@keras.saving.register_keras_serializable(package="kvae")
 class AugmentedLoss(ReconstructionLoss):
     """L(x, x^) = loss_weight * L_base(x, x^) + alpha * L_base(K * x, K * x^).
 
@@ -48,7 +49,9 @@ class AugmentedLoss(ReconstructionLoss):
     def __init__(self, base, kernel, loss_weight=1.0, alpha=1.0, name=None, method="auto"):
         if isinstance(base, str):
             if base not in LOSSES:
-                raise KvaeError(f"AugmentedLoss: unknown base loss {base!r}, expected one of {', '.join(LOSSES)}")
+                raise KvaeError(
+                    f"AugmentedLoss: unknown base loss {base!r}, expected one of {', '.join(LOSSES)}"
+                )
             base = LOSSES.get(base)()
         if not isinstance(base, ReconstructionLoss) or isinstance(base, AugmentedLoss):
             raise KvaeError(f"AugmentedLoss: base must be a pixel-wise reconstruction loss, got {base!r}")

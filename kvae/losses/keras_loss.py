@@ -54,4 +54,5 @@ class KerasLoss(ReconstructionLoss):
         return cls(**{**config, "loss": keras.saving.deserialize_keras_object(config["loss"])})
 
     def __repr__(self):
-        return f"KerasLoss(name={self.name!r}, loss={type(self.loss).__name__}, activation={self.activation_name!r})"
+        loss = type(self.loss).__name__
+        return f"KerasLoss(name={self.name!r}, loss={loss}, activation={self.activation_name!r})"

@@ -3,8 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
-from kvae.losses.fft import as_images
 from kvae.errors import KvaeError
+from kvae.losses.fft import as_images
 
 
 def separate(kernel, rtol=1e-6):

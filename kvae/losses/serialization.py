@@ -1,4 +1,4 @@
-"""Reconstruction losses from names, configs and Keras losses, and back (so a gin binding or a saved frame picks one)."""
+"""Reconstruction losses from names, configs and Keras losses, and back: what gin and saved frames hold."""
 
 import re
 
@@ -25,7 +25,7 @@ def known_names():
 
 
 def get(identifier):
-    """Returns a reconstruction loss from its name, its config, a Keras loss, or `identifier` if it already is one.
+    """A reconstruction loss from its name, its config or a Keras loss (`identifier` itself if it is one).
 
     Names: a registered loss (`bernoulli`, `bce`, `continuous_bernoulli`, `l1`,
     `mse`, `mse_linear`, and any `@LOSSES.register`ed one) or an augmented loss
@@ -63,7 +63,7 @@ def get(identifier):
 
 
 def serialize(loss):
-    """How a frame's config stores `loss`: its name when `get(name)` rebuilds it, else Keras' serialised config."""
+    """How a frame's config stores `loss`: its name where `get(name)` rebuilds it, else Keras' config."""
     config = keras.saving.serialize_keras_object(loss)
     try:
         if keras.saving.serialize_keras_object(get(loss.name)) == config:
@@ -77,9 +77,12 @@ def _deserialize(config):
     try:
         loss = keras.saving.deserialize_keras_object(config)
     except (TypeError, ValueError) as error:
-        raise KvaeError(f"reconstruction loss config {config.get('class_name')!r}: {error}".splitlines()[0]) from None
+        message = f"reconstruction loss config {config.get('class_name')!r}: {error}"
+        raise KvaeError(message.splitlines()[0]) from None
     if not isinstance(loss, ReconstructionLoss):
-        raise KvaeError(f"a reconstruction loss config must give a kvae.losses.ReconstructionLoss, got {loss!r}")
+        raise KvaeError(
+            f"a reconstruction loss config must give a kvae.losses.ReconstructionLoss, got {loss!r}"
+        )
     return loss
 
 

@@ -64,5 +64,5 @@ __all__ = [
 
 # Registered here rather than beside their definitions, whose modules another change is editing.
 METRICS.register("dci", compute_dci)
-METRICS.register("downstream_logistic_regression", functools.partial(compute_downstream, predictor="logistic_regression"))
-METRICS.register("downstream_gradient_boosting", functools.partial(compute_downstream, predictor="gradient_boosting"))
+for _predictor in ("logistic_regression", "gradient_boosting"):
+    METRICS.register(f"downstream_{_predictor}", functools.partial(compute_downstream, predictor=_predictor))
