@@ -14,8 +14,6 @@ variances (active units, UDR) require the pair.
 The modules are private (`_mig.py`): `kvae.metrics.mig` is the function.
 """
 
-import functools
-
 from kvae.metrics._active_units import active_units, compute_active_units
 from kvae.metrics._beta_vae import beta_vae, compute_beta_vae
 from kvae.metrics._dci import compute_dci, dci
@@ -61,8 +59,3 @@ __all__ = [
     "udr",
     "unsupervised",
 ]
-
-# Registered here rather than beside their definitions, whose modules another change is editing.
-METRICS.register("dci", compute_dci)
-for _predictor in ("logistic_regression", "gradient_boosting"):
-    METRICS.register(f"downstream_{_predictor}", functools.partial(compute_downstream, predictor=_predictor))

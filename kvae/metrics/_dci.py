@@ -4,6 +4,7 @@ import numpy as np
 import scipy.stats
 from kvae.metrics import _predictors as predictors
 from kvae.metrics import _utils as utils
+from kvae.metrics._registry import METRICS
 
 PREDICTORS = ("gradient_boosting", "hist_gradient_boosting")
 
@@ -64,6 +65,7 @@ def dci(train_codes, train_factors, test_codes, test_factors, seed=0, n_jobs=-1,
     }
 
 
+@METRICS.register("dci")
 def compute_dci(
     data,
     representation_fn,

@@ -1,7 +1,10 @@
 """Downstream classification and its sample efficiency (Locatello et al., 2019)."""
 
+import functools
+
 from kvae.metrics import _utils as utils
 from kvae.metrics._predictors import PREDICTORS, make_predictor
+from kvae.metrics._registry import METRICS
 
 __all__ = ["PREDICTORS", "compute_downstream", "downstream", "make_predictor"]
 
@@ -83,3 +86,8 @@ def compute_downstream(
     small, large = (scores[f"{size}:mean_test_accuracy"] for size in efficiency_sizes)
     scores["sample_efficiency"] = small / large
     return scores
+
+
+# One registered metric per predictor of disentanglement_lib's downstream task.
+for _predictor in ("logistic_regression", "gradient_boosting"):
+    METRICS.register(f"downstream_{_predictor}", functools.partial(compute_downstream, predictor=_predictor))

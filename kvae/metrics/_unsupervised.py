@@ -60,7 +60,7 @@ def compute_unsupervised(
     """
     rng = utils.as_rng(random_state)
     factors = data.sample_factors(num_train, rng)
-    mean, logvar = utils.encode_pair(data, representation_fn, factors, encode_batch_size)
+    mean, logvar = utils.encode_mean_logvar(data, representation_fn, factors, encode_batch_size)
     scores = unsupervised(mean, num_bins)
     if logvar is None:
         return scores

@@ -49,7 +49,7 @@ def _split_output(output):
     return np.asarray(output, dtype=np.float64), None
 
 
-def encode_pair(data, representation_fn, factors, batch_size=DEFAULT_BATCH_SIZE):
+def encode_mean_logvar(data, representation_fn, factors, batch_size=DEFAULT_BATCH_SIZE):
     """Renders `factors` [..., F] with `data` and encodes them in chunks of `batch_size` images.
 
     A `SharedCodes` representation encodes only the images it has not encoded before.
@@ -112,7 +112,7 @@ def encode(data, representation_fn, factors, batch_size=DEFAULT_BATCH_SIZE, post
     Returns:
       codes [..., D] (the mean when the function returns a pair), or (mean, logvar).
     """
-    mean, logvar = encode_pair(data, representation_fn, factors, batch_size)
+    mean, logvar = encode_mean_logvar(data, representation_fn, factors, batch_size)
     if not posterior:
         return mean
     if logvar is None:
