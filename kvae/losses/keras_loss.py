@@ -21,7 +21,8 @@ class KerasLoss(ReconstructionLoss):
     per-example loss is the sum over pixels and channels, as for every kvae loss.
     The activation is the sigmoid by default (reconstructions in [0, 1], as `mse`),
     or "linear" for a Keras loss that takes the logits themselves (e.g.
-    `keras.losses.BinaryCrossentropy(from_logits=True)`).
+    `keras.losses.BinaryCrossentropy(from_logits=True)`). A frame saves it with the Keras loss's
+    own `get_config`, which may omit arguments (Keras 3.15's `Huber` drops its `delta`).
 
     Args:
         loss: a `keras.losses.Loss` instance.
