@@ -11,8 +11,8 @@ from kvae.metrics import parallel
 
 __all__ = ["PREDICTORS", "FAST_PREDICTORS", "make_predictor", "feature_importances", "fit_and_score", "mode"]
 
-PREDICTORS = ("logistic_regression", "gradient_boosting", "hist_gradient_boosting")
-FAST_PREDICTORS = ("hist_gradient_boosting",)  # opt-in; their values differ from disentanglement_lib's
+PREDICTORS = ("logistic_regression", "gradient_boosting", "fast_logistic_regression", "hist_gradient_boosting")
+FAST_PREDICTORS = ("fast_logistic_regression", "hist_gradient_boosting")  # opt-in; values differ from dlib's
 
 
 def mode(predictor):
@@ -25,17 +25,20 @@ def make_predictor(name, seed=0, choices=PREDICTORS):
 
     "logistic_regression": `LogisticRegressionCV(Cs=10, cv=KFold(5))`;
     "gradient_boosting": `GradientBoostingClassifier()` (exact mode);
+    "fast_logistic_regression": the same cross-validated logistic regression, stopped at
+    tolerance 1e-3 instead of 1e-4 (fast mode: about 3x fewer iterations on 40 classes);
     "hist_gradient_boosting": `HistGradientBoostingClassifier`, the fast mode: features
     binned into 255 values, otherwise the exact mode's boosting (100 iterations of
-    depth-3 trees, leaves of 1 point or more, learning rate 0.1, no early stopping).
+    depth-3 trees, leaves of 1 point or more, learning rate 0.1, no early stopping;
+    fewer iterations at a higher rate diverge on small training sets with such leaves).
     """
     if name not in choices:
         raise ValueError(f"unknown predictor {name!r}; known predictors: {', '.join(choices)}")
-    if name == "logistic_regression":
-        kwargs = {}
+    if name in ("logistic_regression", "fast_logistic_regression"):
+        kwargs = {} if name == "logistic_regression" else dict(tol=1e-3)
         if "use_legacy_attributes" in inspect.signature(LogisticRegressionCV).parameters:
             # scikit-learn >= 1.8: the same model, spelled without deprecated defaults.
-            kwargs = dict(l1_ratios=(0.0,), use_legacy_attributes=False)
+            kwargs.update(l1_ratios=(0.0,), use_legacy_attributes=False)
         return LogisticRegressionCV(Cs=10, cv=KFold(n_splits=5), scoring="accuracy", random_state=seed, **kwargs)
     if name == "gradient_boosting":
         return GradientBoostingClassifier(random_state=seed)
