@@ -278,7 +278,7 @@ def fit_per_factor(estimator, x_train, y_train, x_test, y_test, importances=Fals
 
 
 def fit_per_factor_splits(estimator, splits, importances=False, n_jobs=None, quiet=False):
-    """Fits a clone of `estimator` per factor and per split, all in one pool.
+    """Fits a clone of `estimator` per factor and per split, all in one pool; each worker also scores its fit.
 
     The slowest fits (most points times classes) are dispatched first, so
     that the cores finish together. A factor that shows a single value in a
@@ -307,11 +307,7 @@ def fit_per_factor_splits(estimator, splits, importances=False, n_jobs=None, qui
     for s, (x_train, y_train, x_test, y_test) in enumerate(splits):
         value = y_train[0]  # A factor with one value in the training set is predicted as that value.
         no_weights = np.zeros(x_train.shape[1]) if importances else None
-        train_acc, test_acc, weights = zip(
-            *(
-                scores.get((s, j)) or (np.mean(y_train[:, j] == value[j]), np.mean(y_test[:, j] == value[j]), no_weights)
-                for j in range(y_train.shape[1])
-            )
-        )
+        one_value = [(np.mean(y_train[:, j] == v), np.mean(y_test[:, j] == v), no_weights) for j, v in enumerate(value)]
+        train_acc, test_acc, weights = zip(*(scores.get((s, j), one_value[j]) for j in range(y_train.shape[1])))
         results.append((np.array(train_acc), np.array(test_acc), np.stack(weights, axis=1) if importances else None))
     return results
