@@ -80,7 +80,7 @@ def scaled(kwargs, scale):
 
 
 def cpu_seconds():
-    """User + system CPU seconds of this process, of its reaped children and of its live descendants (the pool)."""
+    """User + system CPU seconds of this process, its reaped children and its live descendants (the pool)."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system + _descendants_cpu_seconds()
 
@@ -180,7 +180,8 @@ def main():
         timed = TimedFunction(fn)
         shared = metrics.SharedCodes(timed)
         print(f"\n{mode} mode{' ':27s} {'wall s':>8s} {'CPU s':>8s}  headline")
-        suites[mode] = run_suite(data, timed if args.separate else shared, args.only, args, fast=mode == "fast")
+        suite_fn = timed if args.separate else shared
+        suites[mode] = run_suite(data, suite_fn, args.only, args, fast=mode == "fast")
         totals[mode] = sum(wall for wall, _, _ in suites[mode].values())
         cpu = sum(c for _, c, _ in suites[mode].values())
         print(
@@ -202,7 +203,8 @@ def main():
         for name in sorted(set(FAST) & set(args.only)):
             exact, fast = suites["exact"][name][2], suites["fast"][name][2]
             for key in sorted(k for k, v in exact.items() if isinstance(v, float)):
-                print(f"  {name}:{key:34s} {fast[key] - exact[key]:+.3f}  ({exact[key]:.3f} -> {fast[key]:.3f})")
+                change = f"{fast[key] - exact[key]:+.3f}  ({exact[key]:.3f} -> {fast[key]:.3f})"
+                print(f"  {name}:{key:34s} {change}")
     print(f"load average over the last minute: {os.getloadavg()[0]:.1f}")
 
 

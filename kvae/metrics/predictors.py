@@ -9,10 +9,13 @@ from sklearn.model_selection import KFold
 
 from kvae.metrics import parallel
 
-__all__ = ["PREDICTORS", "FAST_PREDICTORS", "make_predictor", "feature_importances", "fit_and_score", "mode"]
+__all__ = [
+    "PREDICTORS", "EXACT_PREDICTORS", "FAST_PREDICTORS", "make_predictor", "feature_importances", "fit_and_score", "mode"
+]  # fmt: skip
 
-PREDICTORS = ("logistic_regression", "gradient_boosting", "fast_logistic_regression", "hist_gradient_boosting")
+EXACT_PREDICTORS = ("logistic_regression", "gradient_boosting")  # disentanglement_lib's
 FAST_PREDICTORS = ("fast_logistic_regression", "hist_gradient_boosting")  # opt-in; values differ from dlib's
+PREDICTORS = EXACT_PREDICTORS + FAST_PREDICTORS
 
 
 def mode(predictor):

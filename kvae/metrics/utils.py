@@ -300,14 +300,19 @@ def fit_per_factor_splits(estimator, splits, importances=False, n_jobs=None, qui
                 jobs[s, j] = (estimator, x_train, y_train[:, j], x_test, y_test[:, j])
                 costs[s, j] = classes * len(x_train)
     order = sorted(jobs, key=lambda key: -costs[key])
-    calls = [(predictors.fit_and_score, (clone(jobs[key][0]),) + jobs[key][1:] + (importances,)) for key in order]
+    calls = [(predictors.fit_and_score, (clone(jobs[k][0]),) + jobs[k][1:] + (importances,)) for k in order]
     description = _describe([jobs[key][:3] for key in order])
     scores = dict(zip(order, _run_fits(calls, [costs[key] for key in order], description, n_jobs, quiet)))
     results = []
-    for s, (x_train, y_train, x_test, y_test) in enumerate(splits):
-        value = y_train[0]  # A factor with one value in the training set is predicted as that value.
+    for s, (x_train, y_train, _, y_test) in enumerate(splits):
         no_weights = np.zeros(x_train.shape[1]) if importances else None
-        one_value = [(np.mean(y_train[:, j] == v), np.mean(y_test[:, j] == v), no_weights) for j, v in enumerate(value)]
-        train_acc, test_acc, weights = zip(*(scores.get((s, j), one_value[j]) for j in range(y_train.shape[1])))
-        results.append((np.array(train_acc), np.array(test_acc), np.stack(weights, axis=1) if importances else None))
+        train_acc, test_acc, weights = zip(
+            *(
+                # A factor with one value in the training set is predicted as that value.
+                scores.get((s, j)) or (np.mean(y_train[:, j] == v), np.mean(y_test[:, j] == v), no_weights)
+                for j, v in enumerate(y_train[0])
+            )
+        )
+        weights = np.stack(weights, axis=1) if importances else None
+        results.append((np.array(train_acc), np.array(test_acc), weights))
     return results
