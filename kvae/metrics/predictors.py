@@ -10,7 +10,8 @@ from sklearn.model_selection import KFold
 from kvae.metrics import parallel
 
 __all__ = [
-    "PREDICTORS", "EXACT_PREDICTORS", "FAST_PREDICTORS", "make_predictor", "feature_importances", "fit_and_score", "mode"
+    "PREDICTORS", "EXACT_PREDICTORS", "FAST_PREDICTORS",
+    "make_predictor", "feature_importances", "fit_and_score", "mode",
 ]  # fmt: skip
 
 EXACT_PREDICTORS = ("logistic_regression", "gradient_boosting")  # disentanglement_lib's
@@ -42,10 +43,12 @@ def make_predictor(name, seed=0, choices=PREDICTORS):
         if "use_legacy_attributes" in inspect.signature(LogisticRegressionCV).parameters:
             # scikit-learn >= 1.8: the same model, spelled without deprecated defaults.
             kwargs.update(l1_ratios=(0.0,), use_legacy_attributes=False)
-        return LogisticRegressionCV(Cs=10, cv=KFold(n_splits=5), scoring="accuracy", random_state=seed, **kwargs)
+        return LogisticRegressionCV(Cs=10, cv=KFold(5), scoring="accuracy", random_state=seed, **kwargs)
     if name == "gradient_boosting":
         return GradientBoostingClassifier(random_state=seed)
-    return HistGradientBoostingClassifier(max_depth=3, min_samples_leaf=1, early_stopping=False, random_state=seed)
+    return HistGradientBoostingClassifier(
+        max_depth=3, min_samples_leaf=1, early_stopping=False, random_state=seed
+    )
 
 
 def feature_importances(model, num_features):
