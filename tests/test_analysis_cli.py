@@ -98,7 +98,7 @@ slow = pytest.mark.slow  # each case starts TensorFlow (~7 s): two run by defaul
         pytest.param(("distances", "--dataset=xysquares"), "--output_dir is required without --model_dir", marks=slow),
         pytest.param(("latents", "--output_dir=x"), "latents needs one --model_dir (a trained run), got 0", marks=slow),
         pytest.param(("pca-view", "--dataset=xysquares", "--eps=0,2", "--output_dir=x"), "--eps takes numbers in [0, 1] separated by commas, got 0,2", marks=slow),
-        (("distances", "--dataset=nope", "--output_dir=x"), "Unknown dataset 'nope'; known datasets:"),
+        (("distances", "--dataset=nope", "--output_dir=x"), "unknown dataset 'nope'; known datasets:"),
         pytest.param(("distances", "--dataset=xysquares", "--loss=msq", "--output_dir=x"), "unknown reconstruction loss 'msq'", marks=slow),
         pytest.param(("groups", "--model_dir=/nonexistent"), "is not a finished kvae run: gin/operative.gin not found", marks=slow),
     ],

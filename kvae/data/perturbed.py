@@ -19,17 +19,17 @@ makes s an independent extra factor, for the statistics of section 5.2.
 
 import hashlib
 import json
-import os
-
 import math
+import os
 
 import numpy as np
 import tensorflow as tf
 
 from kvae.data import files, noise, registry
-from kvae.data.dsprites_variants import index_tf
-from kvae.data.ground_truth import GroundTruthData, to_float
+from kvae.data.ground_truth import GroundTruthData
 from kvae.data.registry import register
+from kvae.data.stats import config_key
+from kvae.io import atomic_path
 
 __all__ = ["Perturbed", "PerturbationFactor", "UniformNoise", "element_values", "least_noisy_code"]
 
@@ -52,18 +52,13 @@ class Wrapper(GroundTruthData):
 
     @property
     def stochastic(self):
-        return getattr(self.base, "stochastic", False)
-
-    def render(self, factors, draws=None):
-        """Factor values [N, F] -> float32 images [N, H, W, C] in [0, 1]."""
-        factors = tf.constant(self.check_factors(factors), tf.int64)
-        return self.render_tf(factors, None if draws is None else tf.constant(draws, tf.int64)).numpy()
+        """As stochastic as `base`."""
+        return self.base.stochastic
 
     def render_tf(self, factors, draws=None):
+        """int64 factors [N, F] (and the base's draw ids [N]) -> float32 images [N, H, W, C] in [0, 1]."""
         factors = tf.cast(factors, tf.int64)
-        base = self.base_factors(factors)
-        images = self.base.render_tf(base, draws) if self.stochastic else self.base.render_tf(base)
-        images = tf.cast(images, tf.float32) / 255.0 if images.dtype == tf.uint8 else tf.cast(images, tf.float32)
+        images = self.base.observations_tf(self.base_factors(factors), draws)
         return tf.clip_by_value(images + self.eps * self.perturbation(factors, images), 0.0, 1.0)
 
     def base_factors(self, factors):
@@ -154,16 +149,12 @@ class Perturbed(ShiftedPattern):
                 self.s = np.load(self.cache_path, allow_pickle=False)
             else:
                 self.s = np.asarray(compute(), np.float32).reshape(-1)
-                temp = f"{self.cache_path}.{os.getpid()}.tmp"
-                with open(temp, "wb") as f:
-                    np.save(f, self.s)
-                os.replace(temp, self.cache_path)
+                with atomic_path(self.cache_path) as temp:
+                    np.save(temp, self.s)
         if self.s.shape != (len(self.base),) or not np.all(np.isfinite(self.s)):
             raise ValueError(f"Perturbed: s must hold one finite value per element, shape ({len(self.base)},), got {self.s.shape}")
 
     def _cache_path(self, cache_dir):
-        from kvae.data.stats import config_key
-
         key = json.dumps({"base": config_key(self.base), "s": self.s_key}, sort_keys=True, default=str)
         filename = f"perturbed_s-{self.base.name}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npy"
         directory = cache_dir
@@ -178,7 +169,7 @@ class Perturbed(ShiftedPattern):
         if self.model is not None:  # on the fly: the least-noisy code of the rendered (unperturbed) images
             s = tf.cast(self.model.encode(images, training=False)[0][:, self.latent], tf.float32)
         else:
-            s = tf.gather(tf.constant(self.s), index_tf(self.factor_sizes, factors))
+            s = tf.gather(tf.constant(self.s), self.factors_to_index_tf(factors))
         return self.pattern_tf(s)[..., None]
 
     def __repr__(self):
@@ -235,7 +226,7 @@ class UniformNoise(Wrapper):
         self.seed = int(seed)
 
     def perturbation(self, factors, images):
-        keys = noise.mix(index_tf(self.factor_sizes, factors), self.seed)
+        keys = noise.mix(self.factors_to_index_tf(factors), self.seed)
         return noise.uniform(keys, self.observation_shape, UNIFORM, -1.0, 1.0)
 
     def __repr__(self):
@@ -275,11 +266,9 @@ def _index_order(data, batch_size, label=None):
     """
     import keras
 
-    from kvae.data.pipeline import _to_float_tf, index_to_factors_tf
-
-    count, sizes = len(data), tuple(data.factor_sizes)
+    count = len(data)
     batches = tf.data.Dataset.range(0, count, batch_size).map(
-        lambda start: _to_float_tf(data.render_tf(index_to_factors_tf(sizes, tf.range(start, tf.minimum(start + batch_size, count))))),
+        lambda start: data.observations_tf(data.index_to_factors_tf(tf.range(start, tf.minimum(start + batch_size, count)))),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )
