@@ -44,7 +44,7 @@ class RandomDSprites(DSprites):
 
     def render_tf(self, factors, draws=None):
         """int64 factors [N, 5] (and draw ids [N], else the flat indices) -> float32 [N, 64, 64, 3]."""
-        sprites = to_float(super().render_tf(factors))
+        sprites = to_float(self.read_tf(factors, DSprites.observation_shape))  # binary sprites [N, 64, 64, 1]
         return self.paint(sprites, noise.mix(self.draw_ids_tf(factors, draws), self.seed))
 
     def paint(self, sprites, keys):

@@ -368,10 +368,14 @@ class FileData(GroundTruthData):
         images = self.images.read(indices) if hasattr(self.images, "read") else self.images[indices]
         return self.postprocess(images)
 
-    def render_tf(self, factors, draws=None):
-        """int64 factors [N, F] -> uint8 images [N, H, W, C], read from the file by `tf.numpy_function`."""
+    def read_tf(self, factors, shape=None):
+        """Graph version of `read` (`tf.numpy_function`): uint8 [N, *shape], `shape` by default the observations'."""
         images = tf.numpy_function(self.read, [factors], tf.uint8, stateful=False)
-        return tf.ensure_shape(images, (None,) + tuple(self.observation_shape))
+        return tf.ensure_shape(images, (None,) + tuple(shape or self.observation_shape))
+
+    def render_tf(self, factors, draws=None):
+        """int64 factors [N, F] -> uint8 images [N, H, W, C], read from the file."""
+        return self.read_tf(factors)
 
     def postprocess(self, images):
         """Stored values -> uint8 images [N, H, W, C]; adds the channel axis of grey images."""

@@ -15,8 +15,8 @@ class GroundTruthData:
     implement one of the two renderings:
 
     - `render_tf(factors, draws=None)`: tf ops, so that images are drawn inside
-      the tf.data graph; `render` then runs it as a traced tf.function (procedural
-      datasets, `kvae.data.ProceduralData`);
+      the tf.data graph; `render` then runs it (as a traced tf.function with
+      `trace_render`, as procedural datasets do: `kvae.data.ProceduralData`);
     - `render(factors)`: NumPy; `render_tf` then wraps it in `tf.numpy_function`.
 
     A `stochastic` dataset renders an element differently on every draw (the
@@ -33,6 +33,7 @@ class GroundTruthData:
     observation_shape: tuple = ()
     name: str = "ground_truth"
     stochastic: bool = False
+    trace_render: bool = False  # `render` runs `render_tf` as a traced tf.function (faster; graph float rounding)
 
     @property
     def num_factors(self):
@@ -88,24 +89,28 @@ class GroundTruthData:
     def render(self, factors, draws=None):
         """Factor values [N, F] -> images [N, H, W, C], uint8 or float32 in [0, 1].
 
-        The default runs `render_tf` as a tf.function traced once (several times
-        faster than eager ops for the metrics' large samples), so the two
-        renderings can never disagree. `draws` [N]: draw ids of a stochastic dataset.
+        The default runs `render_tf`, so the two renderings can never disagree;
+        with `trace_render` as a tf.function traced once. `draws` [N]: draw ids
+        of a stochastic dataset.
         """
         if type(self).render_tf is GroundTruthData.render_tf:
             raise NotImplementedError(f"{type(self).__name__} must implement render_tf (tf ops) or render (NumPy)")
         if draws is not None and not self.stochastic:
             raise KvaeError(f"{self.name}: draws are for a stochastic dataset; this one renders each element one way")
-        if "_traced_render" not in self.__dict__:
-            factor_spec = tf.TensorSpec([None, self.num_factors], tf.int64)
-            self._traced_render = {
-                False: tf.function(lambda f: self.render_tf(f), input_signature=[factor_spec]),
-                True: tf.function(self.render_tf, input_signature=[factor_spec, tf.TensorSpec([None], tf.int64)]),
-            }
         inputs = [tf.constant(self.check_factors(factors), tf.int64)]
         if draws is not None:
             inputs.append(tf.constant(np.asarray(draws, np.int64).reshape(-1), tf.int64))
-        return self._traced_render[draws is not None](*inputs).numpy()
+        render_tf = self._traced_render_tf(len(inputs)) if self.trace_render else self.render_tf
+        return render_tf(*inputs).numpy()
+
+    def _traced_render_tf(self, num_inputs):
+        if "_traced_render" not in self.__dict__:
+            factors = tf.TensorSpec([None, self.num_factors], tf.int64)
+            self._traced_render = {
+                1: tf.function(lambda f: self.render_tf(f), input_signature=[factors]),
+                2: tf.function(lambda f, d: self.render_tf(f, d), input_signature=[factors, tf.TensorSpec([None], tf.int64)]),
+            }
+        return self._traced_render[num_inputs]
 
     def render_tf(self, factors, draws=None):
         """Graph version of `render`: int64 factors [N, F] (and draw ids [N]) -> image tensor [N, H, W, C].
