@@ -15,7 +15,7 @@ from kvae import data
 
 
 def continue_training(path, dataset="dsprites_procedural", steps=500, seed=1, batch_size=64):
-    """Trains the model saved at `path` for `steps` more steps on `dataset` (a name or a dataset) and saves it back."""
+    """Trains the model saved at `path` `steps` more steps on `dataset` (name or dataset); saves it back."""
     model = keras.saving.load_model(path)
     start = int(model.optimizer.iterations.numpy())
     print(f"loaded {type(model).__name__} at step {start}")

@@ -21,18 +21,19 @@ def load_example(name):
     return module
 
 
-ONE_PER_INPUT_MODE = ("beta_vae", "ada_gvae", "group_vae", "ml_vae")  # GroupVAE and MLVAE failed here once
+FAST = ("beta_vae", "ada_gvae", "group_vae", "ml_vae")  # each input mode; GroupVAE and MLVAE once raised
 
 
-@pytest.mark.parametrize("name", [
-    name if name in ONE_PER_INPUT_MODE else pytest.param(name, marks=pytest.mark.slow) for name in sorted(frames.FRAMES)
-])
+@pytest.mark.parametrize(
+    "name", [n if n in FAST else pytest.param(n, marks=pytest.mark.slow) for n in sorted(frames.FRAMES)]
+)
 def test_continue_training_resumes_every_frame(name, tmp_path):
     cls = frames.FRAMES[name]
     kwargs = {argument: size(DATA) for argument, size in cls.dataset_arguments.items()}
     keras.utils.set_random_seed(0)
-    model = cls(nets.FCEncoder(DATA.num_factors, DATA.observation_shape), nets.FCDecoder(DATA.observation_shape), seed=0, **kwargs)
-    model.build((None,) + DATA.observation_shape)
+    shape = DATA.observation_shape
+    model = cls(nets.FCEncoder(DATA.num_factors, shape), nets.FCDecoder(shape), seed=0, **kwargs)
+    model.build((None,) + shape)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     model.optimizer.build(model.trainable_variables)  # saved with its slots, as a trained model is
     path = str(tmp_path / "model.keras")
@@ -42,6 +43,6 @@ def test_continue_training_resumes_every_frame(name, tmp_path):
     resumed = load_example("continue_training").continue_training(path, DATA, steps=2, seed=1, batch_size=8)
 
     assert type(resumed) is cls and int(resumed.optimizer.iterations.numpy()) == 2
-    assert max(float(np.max(np.abs(np.asarray(w) - b))) for w, b in zip(resumed.trainable_weights, before)) > 0
+    assert any(np.any(np.asarray(w) != b) for w, b in zip(resumed.trainable_weights, before))  # it trained
     reloaded = keras.saving.load_model(path)
     assert int(reloaded.optimizer.iterations.numpy()) == 2

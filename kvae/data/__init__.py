@@ -6,29 +6,28 @@
     batches = data.make_dataset(dataset, 64, seed=0, mode=frame.input_mode)
 
 A new dataset subclasses `GroundTruthData` (or `ProceduralData`) and registers
-itself with `@data.register("name")`. The building blocks (`kvae.data.files`,
-`kvae.data.sampling`, `kvae.data.pairs`, `kvae.data.noise`, `kvae.data.synthetic`,
-`kvae.data.download`) are imported from their modules.
+itself with `@data.register("name")`; importing kvae.data registers kvae's own.
+The building blocks (`kvae.data.files`, `kvae.data.sampling`, `kvae.data.pairs`,
+`kvae.data.noise`, `kvae.data.synthetic`, `kvae.data.download`) are imported
+from their modules.
 """
 
-from kvae.data.ground_truth import GroundTruthData, factor_grid
-from kvae.data.procedural import ProceduralData
-from kvae.data.registry import DATASETS, get, names, register
-from kvae.data.files import CorruptDatasetError, MissingDatasetError
-from kvae.data.pipeline import MODES, make_dataset
-from kvae.data.stats import channel_stats, dataset_stats
-
-# The datasets, each registered where it is defined.
-from kvae.data.xysquares import XYSquares
-from kvae.data.xyobject import XYObject
-from kvae.data.procedural_dsprites import ProceduralDSprites
+from kvae.data.cars3d import Cars3D
 from kvae.data.dsprites_files import DSprites
 from kvae.data.dsprites_variants import ColorDSprites, NoisyDSprites, ScreamDSprites
-from kvae.data.shapes3d import Shapes3D
-from kvae.data.smallnorb import SmallNORB
-from kvae.data.cars3d import Cars3D
+from kvae.data.files import CorruptDatasetError, MissingDatasetError
+from kvae.data.ground_truth import GroundTruthData, factor_grid
 from kvae.data.mpi3d import MPI3DReal, MPI3DRealistic, MPI3DToy
 from kvae.data.perturbed import PerturbationFactor, Perturbed, UniformNoise
+from kvae.data.pipeline import MODES, make_dataset
+from kvae.data.procedural import ProceduralData
+from kvae.data.procedural_dsprites import ProceduralDSprites
+from kvae.data.registry import DATASETS, get, names, register
+from kvae.data.shapes3d import Shapes3D
+from kvae.data.smallnorb import SmallNORB
+from kvae.data.stats import channel_stats, dataset_stats
+from kvae.data.xyobject import XYObject
+from kvae.data.xysquares import XYSquares
 
 __all__ = [
     # The interface and the registry.
@@ -38,7 +37,8 @@ __all__ = [
     # Errors of file-backed datasets.
     "MissingDatasetError", "CorruptDatasetError",
     # Datasets.
-    "XYSquares", "XYObject", "ProceduralDSprites", "DSprites", "ColorDSprites", "NoisyDSprites", "ScreamDSprites",
+    "XYSquares", "XYObject", "ProceduralDSprites",
+    "DSprites", "ColorDSprites", "NoisyDSprites", "ScreamDSprites",
     "Shapes3D", "SmallNORB", "Cars3D", "MPI3DToy", "MPI3DRealistic", "MPI3DReal",
     "Perturbed", "PerturbationFactor", "UniformNoise",
 ]

@@ -33,7 +33,7 @@ class GroundTruthData:
     observation_shape: tuple = ()
     name: str = "ground_truth"
     stochastic: bool = False
-    trace_render: bool = False  # `render` runs `render_tf` as a traced tf.function (faster; graph float rounding)
+    trace_render: bool = False  # `render` runs `render_tf` traced (faster; graph ops may round differently)
 
     @property
     def num_factors(self):
@@ -59,7 +59,8 @@ class GroundTruthData:
 
     def index_to_factors_tf(self, indices):
         """Graph version of `index_to_factors` (unchecked): int64 tensor [N] -> int64 [N, F]."""
-        return tf.transpose(tf.unravel_index(tf.cast(indices, tf.int64), tf.constant(self.factor_sizes, tf.int64)))
+        sizes = tf.constant(self.factor_sizes, tf.int64)
+        return tf.transpose(tf.unravel_index(tf.cast(indices, tf.int64), sizes))
 
     def factors_to_index_tf(self, factors):
         """Graph version of `factors_to_index` (unchecked): int64 tensor [N, F] -> int64 [N]."""
@@ -94,9 +95,9 @@ class GroundTruthData:
         of a stochastic dataset.
         """
         if type(self).render_tf is GroundTruthData.render_tf:
-            raise NotImplementedError(f"{type(self).__name__} must implement render_tf (tf ops) or render (NumPy)")
+            raise NotImplementedError(f"{type(self).__name__} must implement render_tf (tf ops) or render")
         if draws is not None and not self.stochastic:
-            raise KvaeError(f"{self.name}: draws are for a stochastic dataset; this one renders each element one way")
+            raise KvaeError(f"{self.name}: draws are for stochastic datasets; this one is not stochastic")
         inputs = [tf.constant(self.check_factors(factors), tf.int64)]
         if draws is not None:
             inputs.append(tf.constant(np.asarray(draws, np.int64).reshape(-1), tf.int64))
@@ -106,9 +107,10 @@ class GroundTruthData:
     def _traced_render_tf(self, num_inputs):
         if "_traced_render" not in self.__dict__:
             factors = tf.TensorSpec([None, self.num_factors], tf.int64)
+            draws = tf.TensorSpec([None], tf.int64)
             self._traced_render = {
                 1: tf.function(lambda f: self.render_tf(f), input_signature=[factors]),
-                2: tf.function(lambda f, d: self.render_tf(f, d), input_signature=[factors, tf.TensorSpec([None], tf.int64)]),
+                2: tf.function(lambda f, d: self.render_tf(f, d), input_signature=[factors, draws]),
             }
         return self._traced_render[num_inputs]
 

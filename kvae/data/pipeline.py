@@ -76,7 +76,8 @@ def make_dataset(
     """
     data = as_dataset(data)
     if mode not in MODES:
-        raise KvaeError(f"make_dataset: mode {mode!r} is not implemented; available modes: {', '.join(MODES)}")
+        modes = ", ".join(MODES)
+        raise KvaeError(f"make_dataset: mode {mode!r} is not implemented; available modes: {modes}")
     if with_labels and mode == "single":
         raise KvaeError("make_dataset: with_labels needs mode='pair' (the labels are the changed factors)")
     with_labels = with_labels or mode == "pair_with_labels"
@@ -103,9 +104,9 @@ def make_dataset(
         out = ((factors,) if with_factors else ()) + out
         return out if len(out) > 1 else out[0]
 
-    batches = sampling.factor_batches(data, batch_size, seed, repeat, num_parallel_calls, deterministic, start)
-    ds = batches.map(single if mode == "single" else pair, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    parallel = {"num_parallel_calls": num_parallel_calls, "deterministic": deterministic}
+    batches = sampling.factor_batches(data, batch_size, seed, repeat, start=start, **parallel)
+    return batches.map(single if mode == "single" else pair, **parallel).prefetch(tf.data.AUTOTUNE)
 
 
 def _normalizer(data, standardize):

@@ -27,8 +27,9 @@ def sample_factors_tf(factor_sizes, batch_size, seed):
     return tf.stack(columns, axis=-1)
 
 
-def factor_batches(data, batch_size, seed, repeat=True, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True,
-                   start=0):
+def factor_batches(
+    data, batch_size, seed, repeat=True, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True, start=0
+):
     """A `tf.data.Dataset` of (batch index, int64 factors [B, F]).
 
     With `repeat`, infinite: batch `i` (from `start`) holds uniform factors drawn
@@ -40,17 +41,23 @@ def factor_batches(data, batch_size, seed, repeat=True, num_parallel_calls=tf.da
     seed = check_int("make_dataset", "seed", seed)
     if repeat:
         sizes = tuple(data.factor_sizes)
-        batches = lambda i: (i, sample_factors_tf(sizes, batch_size, tf.stack([tf.constant(seed, tf.int64), i])))
+
+        def batch(i):
+            return i, sample_factors_tf(sizes, batch_size, tf.stack([tf.constant(seed, tf.int64), i]))
+
         ds = tf.data.Dataset.counter(start=check_int("make_dataset", "start", start, low=0))
     else:
         order = tf.random.experimental.stateless_shuffle(tf.range(len(data), dtype=tf.int64), seed=[seed, 0])
-        batches = lambda i, indices: (i, data.index_to_factors_tf(indices))
+
+        def batch(i, indices):
+            return i, data.index_to_factors_tf(indices)
+
         ds = tf.data.Dataset.from_tensor_slices(order).batch(batch_size).enumerate()
-    return ds.map(batches, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
+    return ds.map(batch, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
 
 
 def observe(data, factors, seed, batch_index):
-    """float32 images [N, H, W, C] in [0, 1] of the factors [N, F] of batch `batch_index` of the stream `seed`.
+    """float32 images [N, H, W, C] in [0, 1] of the factors [N, F] of batch `batch_index` of stream `seed`.
 
     A stochastic dataset gets one draw id per image, a function of `(seed, batch_index, position)`.
     """

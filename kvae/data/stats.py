@@ -27,7 +27,9 @@ def config_key(data):
     for name, value in sorted(vars(data).items()):
         if isinstance(value, GroundTruthData):
             config[name] = config_key(value)
-        elif isinstance(value, _SCALARS) or (isinstance(value, tuple) and all(isinstance(v, _SCALARS) for v in value)):
+        elif isinstance(value, _SCALARS) or (
+            isinstance(value, tuple) and all(isinstance(v, _SCALARS) for v in value)
+        ):
             config[name] = value.item() if isinstance(value, np.generic) else value
     path = getattr(data, "path", None)
     if isinstance(path, str) and os.path.exists(path):
@@ -45,7 +47,8 @@ def channel_stats(data, n=4096, seed=0, batch_size=256):
     def moments(batch_index, factors):
         images = sampling.observe(data, factors, seed, batch_index)
         pixels = tf.cast(tf.reshape(images, (-1, images.shape[-1])), tf.float64)
-        return tf.reduce_sum(pixels, 0), tf.reduce_sum(tf.square(pixels), 0), tf.cast(tf.shape(pixels)[0], tf.float64)
+        count = tf.cast(tf.shape(pixels)[0], tf.float64)
+        return tf.reduce_sum(pixels, 0), tf.reduce_sum(tf.square(pixels), 0), count
 
     batches = sampling.factor_batches(data, batch_size, seed).take(-(-n // batch_size))
     batches = batches.map(moments, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
@@ -64,11 +67,13 @@ def dataset_stats(data, n=4096, seed=0, cache_dir=None):
     """
     data = as_dataset(data)
     key = json.dumps({"data": config_key(data), "n": int(n), "seed": int(seed)}, sort_keys=True, default=str)
-    path = os.path.join(files.cache_dir(cache_dir), f"stats-{data.name}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.json")
+    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
+    path = os.path.join(files.cache_dir(cache_dir), f"stats-{data.name}-{digest}.json")
     if os.path.exists(path):
         with open(path) as f:
             stats = json.load(f)
         return np.asarray(stats["mean"], np.float32), np.asarray(stats["std"], np.float32)
     mean, std = channel_stats(data, n=n, seed=seed)
-    write_atomic(path, json.dumps({"config": json.loads(key), "mean": mean.tolist(), "std": std.tolist()}, indent=1))
+    stats = {"config": json.loads(key), "mean": mean.tolist(), "std": std.tolist()}
+    write_atomic(path, json.dumps(stats, indent=1))
     return mean, std
