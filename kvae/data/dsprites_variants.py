@@ -21,7 +21,7 @@ from PIL import Image
 from kvae.data import files, noise
 from kvae.data.arguments import check_int
 from kvae.data.dsprites_files import DSprites
-from kvae.data.ground_truth import to_float
+from kvae.data.ground_truth import GroundTruthData, to_float
 from kvae.data.registry import register
 
 COLOUR, BACKGROUND, CROP = 1, 2, 3  # salts: independent streams per use
@@ -37,6 +37,7 @@ class RandomDSprites(DSprites):
 
     observation_shape = (64, 64, 3)
     stochastic = True
+    render = GroundTruthData.render  # runs render_tf (the painting), not `DSprites.render` (the file)
 
     def __init__(self, path=None, factor_sizes=None, cache_dir=None, seed=0):
         super().__init__(path=path, factor_sizes=factor_sizes, cache_dir=cache_dir)

@@ -351,9 +351,9 @@ class FileData(GroundTruthData):
 
     Subclasses set `self.images` (an `ArrayFile`, `H5Array` or ndarray of
     [len(self), ...] in factor order) in their constructor; `read` reads the
-    elements by flat index (in the graph, `render_tf` runs it in
-    `tf.numpy_function`), and `postprocess` turns the stored values into
-    uint8 NHWC images (e.g. dSprites' {0, 1} -> {0, 255}).
+    elements by flat index (`render`, and `render_tf` in `tf.numpy_function`),
+    and `postprocess` turns the stored values into uint8 NHWC images (e.g.
+    dSprites' {0, 1} -> {0, 255}).
     """
 
     def factor_sizes_argument(self, factor_sizes):
@@ -368,8 +368,12 @@ class FileData(GroundTruthData):
         images = self.images.read(indices) if hasattr(self.images, "read") else self.images[indices]
         return self.postprocess(images)
 
+    def render(self, factors):
+        """Factor values [N, F] -> uint8 images [N, H, W, C], read from the file (NumPy, no graph)."""
+        return self.read(factors)
+
     def read_tf(self, factors, shape=None):
-        """Graph version of `read` (`tf.numpy_function`): uint8 [N, *shape], `shape` by default the observations'."""
+        """Graph version of `read` (`tf.numpy_function`): uint8 [N, *shape], by default the observations'."""
         images = tf.numpy_function(self.read, [factors], tf.uint8, stateful=False)
         return tf.ensure_shape(images, (None,) + tuple(shape or self.observation_shape))
 

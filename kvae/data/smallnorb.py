@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from kvae.data import files, noise
 from kvae.data.arguments import check_int
-from kvae.data.ground_truth import flat_index_tf
+from kvae.data.ground_truth import GroundTruthData, flat_index_tf
 from kvae.data.registry import register
 
 SOURCE = "Run `kvae-download smallnorb`, or download the six smallnorb-*.mat files from https://cs.nyu.edu/~ylclab/data/norb-v1.0-small/ (gunzip them) into <data root>/small_norb/."
@@ -56,6 +56,7 @@ class SmallNORB(files.FileData):
     factor_sizes = (5, 9, 18, 6)
     observation_shape = (64, 64, 1)
     stochastic = True
+    render = GroundTruthData.render  # runs render_tf (the instance draw), not `FileData.render`
 
     def __init__(self, directory=None, factor_sizes=None, cache_dir=None, seed=0):
         self.factor_sizes = self.factor_sizes_argument(factor_sizes)
