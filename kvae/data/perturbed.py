@@ -25,10 +25,11 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from kvae.data import files, noise, registry
+from kvae.data import files, noise
 from kvae.data.ground_truth import GroundTruthData
-from kvae.data.registry import register
+from kvae.data.registry import as_dataset, register
 from kvae.data.stats import config_key
+from kvae.errors import KvaeError
 from kvae.io import atomic_path
 
 __all__ = ["Perturbed", "PerturbationFactor", "UniformNoise", "element_values", "least_noisy_code"]
@@ -40,11 +41,9 @@ class Wrapper(GroundTruthData):
     """A dataset with the factors of `base` and a change to its float32 images."""
 
     def __init__(self, base, eps):
-        self.base = registry.get(base) if isinstance(base, str) else base
-        if not isinstance(self.base, GroundTruthData):
-            raise TypeError(f"{type(self).__name__}: base must be a GroundTruthData or a dataset name, got {type(base).__name__}")
+        self.base = as_dataset(base, type(self).__name__, "base")
         if not 0 <= float(eps) <= 1:
-            raise ValueError(f"{type(self).__name__}: eps must lie in [0, 1], got {eps!r}")
+            raise KvaeError(f"{type(self).__name__}: eps must lie in [0, 1], got {eps!r}")
         self.eps = float(eps)
         self.factor_names, self.factor_sizes = self.base.factor_names, tuple(self.base.factor_sizes)
         self.observation_shape = tuple(self.base.observation_shape)
@@ -129,7 +128,7 @@ class Perturbed(ShiftedPattern):
         if isinstance(s, str):
             s = np.load(s, allow_pickle=False)
         if s is None and model is None:
-            raise ValueError("Perturbed: give s (array, .npy path or callable) or a trained model (or its .keras path)")
+            raise KvaeError("Perturbed: give s (array, .npy path or callable) or a trained model (or its .keras path)")
         self.model = None
         if s is None and not precompute:
             self.model, self.s_key = model, "on_the_fly"
@@ -152,7 +151,7 @@ class Perturbed(ShiftedPattern):
                 with atomic_path(self.cache_path) as temp:
                     np.save(temp, self.s)
         if self.s.shape != (len(self.base),) or not np.all(np.isfinite(self.s)):
-            raise ValueError(f"Perturbed: s must hold one finite value per element, shape ({len(self.base)},), got {self.s.shape}")
+            raise KvaeError(f"Perturbed: s must hold one finite value per element, shape ({len(self.base)},), got {self.s.shape}")
 
     def _cache_path(self, cache_dir):
         key = json.dumps({"base": config_key(self.base), "s": self.s_key}, sort_keys=True, default=str)
@@ -199,7 +198,7 @@ class PerturbationFactor(ShiftedPattern):
     def __init__(self, base, eps=0.1, num_values=32, pattern_seed=0, scale=1.0):
         super().__init__(base, eps, pattern_seed, scale)
         if isinstance(num_values, bool) or not isinstance(num_values, (int, np.integer)) or num_values < 2:
-            raise ValueError(f"PerturbationFactor: num_values must be an integer >= 2, got {num_values!r}")
+            raise KvaeError(f"PerturbationFactor: num_values must be an integer >= 2, got {num_values!r}")
         self.num_values = int(num_values)
         self.factor_names = tuple(self.base.factor_names) + ("s",)
         self.factor_sizes = tuple(self.base.factor_sizes) + (self.num_values,)

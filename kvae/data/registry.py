@@ -24,10 +24,10 @@ def get(name, **kwargs):
     return DATASETS.get(name)(**kwargs)
 
 
-def as_dataset(data, owner="make_dataset"):
+def as_dataset(data, owner="make_dataset", argument="data"):
     """`data` itself when it is a `GroundTruthData`, the dataset registered under it when it is a name."""
     if isinstance(data, str):
         return get(data)
     if not isinstance(data, GroundTruthData):
-        raise fail(owner, "data", "a GroundTruthData or a registered dataset name", data)
+        raise fail(owner, argument, "a GroundTruthData or a registered dataset name", data)
     return data
