@@ -20,7 +20,7 @@ import tensorflow as tf  # noqa: E402
 
 from kvae import frames  # noqa: E402
 from kvae.data import XYSquares  # noqa: E402
-from kvae.frames.testing import small_frame, xysquares_images, xysquares_pairs  # noqa: E402
+from kvae.testing import small_frame, xysquares_images, xysquares_pairs  # noqa: E402
 
 DATA = XYSquares()
 # name: (frame class, constructor arguments, target ratio or None)
