@@ -77,3 +77,36 @@ def test_dataset(name, tiny_files, tmp_path, monkeypatch):
     except MissingDatasetError as error:
         pytest.skip(str(error).splitlines()[0])
     run_dataset_test(data)
+
+
+class FortranOrder(kvae.data.XYSquares):
+    """XYSquares whose flat indices run in Fortran order (the first factor fastest): breaks the contract."""
+
+    def index_to_factors(self, indices):
+        return np.stack(np.unravel_index(np.asarray(indices), self.factor_sizes, order="F"), axis=-1).astype(np.int64)
+
+    def factors_to_index(self, factors):
+        return np.ravel_multi_index(tuple(np.asarray(factors).T), self.factor_sizes, order="F").astype(np.int64)
+
+
+class BatchMean(losses.MeanSquaredError):
+    """Squared error averaged over the batch, one value in place of one per example: breaks the contract."""
+
+    def __call__(self, x, logits):
+        return np.mean(np.asarray(super().__call__(x, logits)), keepdims=True)
+
+
+def unseeded_mig(data, representation_fn, random_state, **settings):
+    """MIG on a sample drawn from fresh entropy whatever the seed: breaks the contract."""
+    return metrics.compute_mig(data, representation_fn, np.random.default_rng(), **settings)
+
+
+def test_the_contracts_catch_what_breaks_them():
+    with pytest.raises(AssertionError, match="index_to_factors is not C order"):
+        run_dataset_test(FortranOrder(grid_size=2, grid_spacing=8))
+    with pytest.raises(AssertionError, match=r"expected float32 \[4\] per example"):
+        run_loss_test(BatchMean())
+    with pytest.raises(AssertionError, match="the same seed gave another result"):
+        run_metric_test(unseeded_mig, settings={"num_train": 200})
+    with pytest.raises(AssertionError, match="scores .* a random one"):
+        run_metric_test(metrics.compute_mig, settings={"num_train": 200}, score=lambda result: -result["mig"])
