@@ -5,7 +5,9 @@ import sys
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BETA_VAE_XYSQUARES = [os.path.join(REPO, "gin_configs", c) for c in ("models/beta_vae.gin", "datasets/xysquares.gin")]
+BETA_VAE_XYSQUARES = [
+    os.path.join(REPO, "gin_configs", c) for c in ("models/beta_vae.gin", "datasets/xysquares.gin")
+]
 
 
 @pytest.fixture(autouse=True)
@@ -16,12 +18,15 @@ def cache(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def kvae_cli():
-    """`kvae_cli(program, *args, timeout=400)`: `python -m kvae.cli.<program> *args` run at the repository root
-    (so it runs this checkout), without stdin; returns the `subprocess.CompletedProcess` (text output)."""
+    """`kvae_cli(program, *args, timeout=400)`: `python -m kvae.cli.<program> *args` at the repository root
+    (so it runs this checkout), without stdin; returns the `subprocess.CompletedProcess` (text output).
+    """
 
     def run(program, *args, timeout=400):
         command = [sys.executable, "-m", f"kvae.cli.{program}", *args]
-        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, cwd=REPO)
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, cwd=REPO
+        )
 
     return run
 

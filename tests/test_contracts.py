@@ -15,7 +15,7 @@ from kvae import frames, losses, metrics
 from kvae.data import MissingDatasetError, synthetic
 from kvae.testing import run_dataset_test, run_frame_test, run_loss_test, run_metric_test, tiny_xysquares
 
-# Measured on 2 shared cores: the logistic regressions' cross-validation takes over a minute even on tiny sets.
+# On 2 shared cores the logistic regressions' cross-validation takes over a minute, even on tiny sets.
 SLOW_METRICS = {"downstream_logistic_regression"}
 AUGMENTED_LOSS = "mse_box_r31_l1.0_k3969.0"  # the augmented loss of Michlo et al. 2023 (section 6)
 
@@ -25,13 +25,19 @@ def test_frame(name):
     run_frame_test(frames.FRAMES[name])
 
 
-@pytest.mark.parametrize("name", [name for name in losses.known_names() if not name.startswith("<")] + [AUGMENTED_LOSS])
+@pytest.mark.parametrize(
+    "name", [name for name in losses.known_names() if not name.startswith("<")] + [AUGMENTED_LOSS]
+)
 def test_loss(name):
     run_loss_test(name)
 
 
 @pytest.mark.parametrize(
-    "name", [pytest.param(name, marks=[pytest.mark.slow] if name in SLOW_METRICS else []) for name in metrics.METRICS]
+    "name",
+    [
+        pytest.param(name, marks=[pytest.mark.slow] if name in SLOW_METRICS else [])
+        for name in metrics.METRICS
+    ],
 )
 def test_metric(name):
     run_metric_test(name)
@@ -59,7 +65,10 @@ def tiny_files(tmp_path_factory):
         "noisy_dsprites": dsprites_args,
         "scream_dsprites": {**dsprites_args, "image_path": scream},
         "shapes3d": {"path": shapes3d, "factor_sizes": (2, 3, 2, 2, 4, 3)},
-        **{name: {"path": mpi3d, "factor_sizes": (2, 2, 2, 3, 3, 2, 2)} for name in ("mpi3d_toy", "mpi3d_realistic", "mpi3d_real")},
+        **{
+            name: {"path": mpi3d, "factor_sizes": (2, 2, 2, 3, 3, 2, 2)}
+            for name in ("mpi3d_toy", "mpi3d_realistic", "mpi3d_real")
+        },
         "smallnorb": {"directory": str(root / "small_norb"), "factor_sizes": (2, 3, 2, 2)},
         "cars3d": {"directory": str(root / "cars"), "factor_sizes": (4, 24, 2)},
         "perturbed": {"base": base, "s": np.linspace(-4.0, 4.0, len(base))},
@@ -83,10 +92,14 @@ class FortranOrder(kvae.data.XYSquares):
     """XYSquares whose flat indices run in Fortran order (the first factor fastest): breaks the contract."""
 
     def index_to_factors(self, indices):
-        return np.stack(np.unravel_index(np.asarray(indices), self.factor_sizes, order="F"), axis=-1).astype(np.int64)
+        return np.stack(np.unravel_index(np.asarray(indices), self.factor_sizes, order="F"), axis=-1).astype(
+            np.int64
+        )
 
     def factors_to_index(self, factors):
-        return np.ravel_multi_index(tuple(np.asarray(factors).T), self.factor_sizes, order="F").astype(np.int64)
+        return np.ravel_multi_index(tuple(np.asarray(factors).T), self.factor_sizes, order="F").astype(
+            np.int64
+        )
 
 
 class BatchMean(losses.MeanSquaredError):

@@ -7,7 +7,8 @@ import tempfile
 import keras
 import numpy as np
 
-from kvae.data import XYSquares, make_dataset, pipeline, sample_pairs
+from kvae.data import MODES, XYSquares, make_dataset
+from kvae.data.pairs import sample_pairs
 from kvae.nets import ConvDecoder, ConvEncoder, FCDecoder, FCEncoder
 
 __all__ = [
@@ -33,10 +34,10 @@ def run_frame_test(cls, init_kwargs=None, data=None, latent_dim=6, batch_size=8,
     batches of `make_dataset(data, mode=cls.input_mode)` gives finite logs with every base term and
     every name in `tracked_terms`; `encode` gives float32 (mean, logvar) [N, latent_dim] and `decode`
     float32 logits of the images; `get_config` / `from_config` rebuilds the same frame; a `.keras`
-    round trip keeps the outputs, the optimizers and the seed state, and then computes the same
-    terms on a batch (same draws, same settings);
-    and a second frame made with the same seed has the same weights after the same steps run
-    eagerly (to float rounding: the traced step computes what the Python code says).
+    round trip keeps the outputs, the optimizers and the seed state, and the copy then computes the
+    same terms on a batch (same draws, same settings); and a second frame made with the same seed
+    has the same weights after the same steps run eagerly (to float rounding: the traced step
+    computes what the Python code says).
 
     Args:
         cls: the frame class.
@@ -59,14 +60,19 @@ def run_frame_test(cls, init_kwargs=None, data=None, latent_dim=6, batch_size=8,
     missing = set(BASE_TERMS + tuple(cls.tracked_terms)) - set(logs)
     assert not missing, f"{cls.__name__}: fit logs lack {sorted(missing)}; got {sorted(logs)}"
     for name, values in logs.items():
-        assert np.all(np.isfinite(values)), f"{cls.__name__}: {name} is not finite after {steps} steps: {values}"
+        assert np.all(np.isfinite(values)), (
+            f"{cls.__name__}: {name} is not finite after {steps} steps: {values}"
+        )
     counted = int(model.optimizer.iterations.numpy())
     assert counted == steps, f"{cls.__name__}: {steps} steps of fit counted as {counted}"
     eager = tiny_frame(cls, data, latent_dim, seed, run_eagerly=True, **init_kwargs)
     eager.fit(frame_batches(cls, data, batch_size, seed), steps_per_epoch=steps, verbose=0)
     for mine, theirs in zip(model.weights, eager.weights):  # also: the step traces to what runs eagerly
         np.testing.assert_allclose(
-            np.asarray(theirs), np.asarray(mine), rtol=1e-4, atol=1e-5,
+            np.asarray(theirs),
+            np.asarray(mine),
+            rtol=1e-4,
+            atol=1e-5,
             err_msg=f"{cls.__name__}: the same seed and steps, run eagerly, gave another {mine.path}",
         )
 
@@ -74,25 +80,34 @@ def run_frame_test(cls, init_kwargs=None, data=None, latent_dim=6, batch_size=8,
     mean, logvar = model.encode(images)
     for name, value in (("mean", mean), ("logvar", logvar)):
         assert tuple(value.shape) == (batch_size, latent_dim) and value.dtype == "float32", (
-            f"{cls.__name__}.encode: {name} must be float32 [{batch_size}, {latent_dim}], got {value.dtype} {tuple(value.shape)}"
+            f"{cls.__name__}.encode: {name} must be float32 [{batch_size}, {latent_dim}], "
+            f"got {value.dtype} {tuple(value.shape)}"
         )
     logits = model.decode(mean)
     assert tuple(logits.shape) == images.shape and logits.dtype == "float32", (
-        f"{cls.__name__}.decode: expected float32 logits {images.shape}, got {logits.dtype} {tuple(logits.shape)}"
+        f"{cls.__name__}.decode: expected float32 logits {images.shape}, "
+        f"got {logits.dtype} {tuple(logits.shape)}"
     )
     assert tuple(model(images).shape) == images.shape
 
     copy = cls.from_config(model.get_config())
-    assert type(copy) is cls and _config(copy) == _config(model), f"{cls.__name__}: from_config(get_config()) differs"
+    assert type(copy) is cls and _config(copy) == _config(model), (
+        f"{cls.__name__}: from_config(get_config()) differs"
+    )
 
     with tempfile.TemporaryDirectory() as directory:
         loaded = check_round_trip(model, os.path.join(directory, "frame.keras"), images)
     x, y, _ = keras.utils.unpack_x_y_sample_weight(next(iter(frame_batches(cls, data, batch_size, seed + 1))))
-    terms, loaded_terms = model.compute_terms(x, y=y), loaded.compute_terms(x, y=y)  # the same draws: same terms
+    terms, loaded_terms = (
+        model.compute_terms(x, y=y),
+        loaded.compute_terms(x, y=y),
+    )  # the same draws: same terms
     for name, value in terms.items():
         np.testing.assert_array_equal(
-            np.asarray(loaded_terms[name]), np.asarray(value),
-            err_msg=f"{cls.__name__}: the loaded frame computes another {name} (a setting left out of get_config, or a draw not from seed_generator?)",
+            np.asarray(loaded_terms[name]),
+            np.asarray(value),
+            err_msg=f"{cls.__name__}: the loaded frame computes another {name} "
+            "(a setting left out of get_config, or a draw not from seed_generator?)",
         )
 
 
@@ -120,7 +135,7 @@ def tiny_frame(cls, data=None, latent_dim=6, seed=1, learning_rate=1e-3, run_eag
 
 def frame_batches(cls, data, batch_size, seed):
     """The `make_dataset` batches a frame class trains on (its `input_mode`)."""
-    if cls.input_mode in pipeline.MODES:
+    if cls.input_mode in MODES:
         return make_dataset(data, batch_size, seed, mode=cls.input_mode)
     # make_dataset before it knew every input mode: pairs with the changed-factor mask.
     return make_dataset(data, batch_size, seed, mode="pair", with_labels=cls.input_mode == "pair_with_labels")
@@ -171,7 +186,9 @@ def check_round_trip(model, path, images):
     assert type(loaded) is type(model), (type(loaded), type(model))
     assert _config(loaded) == _config(model), f"{type(model).__name__}: the loaded config differs"
     np.testing.assert_array_equal(np.asarray(loaded(images)), np.asarray(model(images)))
-    np.testing.assert_array_equal(np.asarray(loaded.seed_generator.state), np.asarray(model.seed_generator.state))
+    np.testing.assert_array_equal(
+        np.asarray(loaded.seed_generator.state), np.asarray(model.seed_generator.state)
+    )
     for name in optimizer_attributes(model):
         mine, theirs = getattr(model, name), getattr(loaded, name)
         assert int(theirs.iterations.numpy()) == int(mine.iterations.numpy()), name

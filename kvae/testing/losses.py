@@ -46,24 +46,37 @@ def run_loss_test(loss, shape=(4, 8, 8, 3), seed=0):
     )
 
     perfect = x if identity else np.log(x) - np.log1p(-x)
-    np.testing.assert_allclose(np.asarray(loss.activation(perfect)), x, atol=1e-5, err_msg=f"{loss.name}: activation")
+    np.testing.assert_allclose(
+        np.asarray(loss.activation(perfect)), x, atol=1e-5, err_msg=f"{loss.name}: activation"
+    )
     at_perfect = np.asarray(loss(x, perfect), np.float64)
     minimum = known_minimum(loss, x)
     if minimum is not None:
         np.testing.assert_allclose(
-            at_perfect, minimum, rtol=1e-4, atol=1e-3, err_msg=f"{loss.name}: a perfect reconstruction is not the minimum"
+            at_perfect,
+            minimum,
+            rtol=1e-4,
+            atol=1e-3,
+            err_msg=f"{loss.name}: a perfect reconstruction is not the minimum",
         )
-        assert np.all(values >= at_perfect - 1e-3 * np.abs(at_perfect) - 1e-3), f"{loss.name}: less than its minimum"
+        assert np.all(values >= at_perfect - 1e-3 * np.abs(at_perfect) - 1e-3), (
+            f"{loss.name}: less than its minimum"
+        )
 
     np.testing.assert_allclose(
-        np.asarray(loss.distance(x, loss.activation(logits))), values, rtol=1e-4, atol=1e-3,
+        np.asarray(loss.distance(x, loss.activation(logits))),
+        values,
+        rtol=1e-4,
+        atol=1e-3,
         err_msg=f"{loss.name}: distance(x, activation(logits)) is not the loss of the logits",
     )
 
     stored = losses.serialize(loss) if hasattr(losses, "serialize") else loss.name
     copy = losses.get(stored)
     assert type(copy) is type(loss), f"{loss.name}: rebuilt as {type(copy).__name__}"
-    np.testing.assert_array_equal(np.asarray(copy(x, logits)), values, err_msg=f"{loss.name}: rebuilt loss differs")
+    np.testing.assert_array_equal(
+        np.asarray(copy(x, logits)), values, err_msg=f"{loss.name}: rebuilt loss differs"
+    )
 
 
 def known_minimum(loss, x):

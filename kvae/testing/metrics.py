@@ -1,4 +1,4 @@
-"""The metric contract test, and cheap synthetic data and representations for testing and benchmarking the metrics."""
+"""The metric contract test, and cheap data and representations for testing and benchmarking the metrics."""
 
 import inspect
 
@@ -58,6 +58,8 @@ def run_metric_test(metric, data=None, settings=None, score=None, margin=0.2, se
         metric: a name in `kvae.metrics.METRICS`, or a compute function
             `(data, representation_fn, random_state, **settings) -> dict`; one whose second
             argument is `representation_fns` gets a list of two representations (UDR).
+        data: a `FactorPixels` (the representations read the factors off its pixels); default
+            four factors of 2 or 3 values, which keep the classifiers of DCI and downstream cheap.
         settings: the metric's keyword arguments; default `small_settings(fn)`.
         score: the result key (or a function of the result) a factor-aligned representation
             raises; default `SCORES[metric]` for a name; None skips that check.
@@ -92,9 +94,13 @@ def run_metric_test(metric, data=None, settings=None, score=None, margin=0.2, se
     good = metric(data, aligned(), seed, **settings)
     bad = metric(data, random(), seed, **settings)
     assert isinstance(good, dict) and good, f"{name}: expected a dict of results, got {good!r}"
-    assert set(good) == set(bad), f"{name}: the result keys depend on the codes: {sorted(good)} vs {sorted(bad)}"
+    assert set(good) == set(bad), (
+        f"{name}: the result keys depend on the codes: {sorted(good)} vs {sorted(bad)}"
+    )
     for key, value in {**good, **{f"{k} (random codes)": v for k, v in bad.items()}}.items():
-        assert np.all(np.isfinite(np.asarray(value, dtype=np.float64))), f"{name}: {key} is not finite: {value}"
+        assert np.all(np.isfinite(np.asarray(value, dtype=np.float64))), (
+            f"{name}: {key} is not finite: {value}"
+        )
     again = metric(data, aligned(), seed, **settings)
     assert again == good, f"{name}: the same seed gave another result: {again} vs {good}"
     if score is not None:
@@ -118,7 +124,12 @@ def small_settings(metric, divisor=50, least=10, n_jobs=1):
         default = parameter.default
         if name == "n_jobs":
             settings[name] = n_jobs
-        elif name.startswith("num_") and isinstance(default, int) and not isinstance(default, bool) and default >= 100:
+        elif (
+            name.startswith("num_")
+            and isinstance(default, int)
+            and not isinstance(default, bool)
+            and default >= 100
+        ):
             settings[name] = small(default)
         elif (name.startswith("num_") or name.endswith("_sizes")) and isinstance(default, tuple):
             settings[name] = tuple(sorted({small(size) for size in default}))
@@ -128,7 +139,6 @@ def small_settings(metric, divisor=50, least=10, n_jobs=1):
 def _score(result, score):
     value = score(result) if callable(score) else result[score]
     return float(np.mean(value))
-
 
 
 class FactorPixels(GroundTruthData):
