@@ -41,7 +41,8 @@ VARIANTS = {
 }
 # name: (frame class, constructor arguments, target ratio or None)
 FRAMES = {name: (cls, *SETTINGS.get(name, ({}, None))) for name, cls in frames.FRAMES.items()}
-FRAMES.update({name: (frames.FRAMES[frame], kwargs, target) for name, (frame, kwargs, target) in VARIANTS.items()})
+for name, (frame, kwargs, target) in VARIANTS.items():
+    FRAMES[name] = (frames.FRAMES[frame], kwargs, target)
 
 
 def main():

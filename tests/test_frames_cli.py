@@ -71,7 +71,7 @@ def runs(request, tmp_path_factory):
 def test_config_trains_from_the_command_line(runs, name):
     cls = CONFIGS[name]
     process, model_dir = runs[name]
-    stdout, stderr = process.communicate(timeout=600)  # the runs share the cores: the first waits for most of them
+    stdout, stderr = process.communicate(timeout=600)  # the runs share the cores: the first waits for most
     assert process.returncode == 0, stderr[-3000:]
     assert "mig:" in stdout
     train = json.loads((model_dir / "results" / "train.json").read_text())

@@ -221,7 +221,7 @@ def random_rotation(dim, seed=0):
 
 
 def hadamard_rotation(dim):
-    """The orthogonal Hadamard matrix / sqrt(dim) (dim a power of 2): every latent mixes every factor equally."""
+    """The orthogonal Hadamard matrix / sqrt(dim) (dim a power of 2): each latent mixes all factors equally."""
     import scipy.linalg
 
     return scipy.linalg.hadamard(dim) / np.sqrt(dim)
