@@ -221,7 +221,7 @@ def random_rotation(dim, seed=0):
 
 
 def hadamard_rotation(dim):
-    """The orthogonal Hadamard matrix / sqrt(dim) (dim a power of 2): each latent mixes all factors equally."""
+    """The orthogonal Hadamard matrix / sqrt(dim) (dim a power of 2): each latent mixes all factors alike."""
     import scipy.linalg
 
     return scipy.linalg.hadamard(dim) / np.sqrt(dim)
