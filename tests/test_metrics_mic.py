@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from kvae.metrics import compute_mic, mic
 from kvae.data import synthetic
+from kvae.metrics import compute_mic, mic
 from kvae.testing import FactorPixels, factor_codes, hadamard_rotation, linear_codes
 
 log = np.log

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from kvae.metrics import compute_mig, mig, utils
 from kvae.data import synthetic
+from kvae.metrics import compute_mig, mig, utils
 from kvae.testing import FactorPixels, factor_codes, linear_codes, random_rotation
 
 log = np.log

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
+from kvae.data import synthetic
 from kvae.metrics import compute_modularity_explicitness, modularity_explicitness
 from kvae.metrics.modularity import modularity
-from kvae.data import synthetic
 from kvae.testing import (
     FactorPixels,
     factor_codes,

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from kvae.metrics import compute_udr, udr
 from kvae.data import synthetic
-from kvae.testing import FactorPixels, hadamard_rotation, linear_codes, noise_codes
+from kvae.metrics import compute_udr, udr
 from kvae.metrics.udr import gaussian_kl, relative_strength
+from kvae.testing import FactorPixels, hadamard_rotation, linear_codes, noise_codes
 
 
 def test_relative_strength_by_hand():

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from kvae.metrics import compute_unsupervised, unsupervised
 from kvae.data import synthetic
-from kvae.testing import FactorPixels, linear_codes, noise_codes, random_rotation
+from kvae.metrics import compute_unsupervised, unsupervised
 from kvae.metrics.unsupervised import gaussian_total_correlation, gaussian_wasserstein_correlation
+from kvae.testing import FactorPixels, linear_codes, noise_codes, random_rotation
 
 KEYS = {
     "gaussian_total_correlation",
