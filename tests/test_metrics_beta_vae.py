@@ -5,8 +5,8 @@ from kvae.metrics import beta_vae, compute_beta_vae
 from kvae.testing import (
     FactorPixels,
     factor_codes,
-    linear_codes,
     hadamard_rotation,
+    linear_codes,
     noise_codes,
     random_rotation,
 )

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from kvae.data import synthetic
+from kvae.data import factor_grid
 from kvae.metrics import compute_udr, udr
 from kvae.metrics.udr import gaussian_kl, relative_strength
 from kvae.testing import FactorPixels, hadamard_rotation, linear_codes, noise_codes
@@ -21,7 +21,7 @@ def test_gaussian_kl():
 
 
 def test_permuted_models_agree_rotated_and_noise_models_do_not():
-    grid = synthetic.grid((3, 4, 5, 6)).astype(float)  # exactly independent latents
+    grid = factor_grid((3, 4, 5, 6)).astype(float)  # exactly independent latents
     models = [grid, grid[:, [1, 0, 3, 2]], grid[:, [3, 2, 1, 0]], grid @ hadamard_rotation(4)]
     spearman = udr(models, correlation="spearman", filter_low_kl=False)
     np.testing.assert_allclose(spearman["model_scores"][:3], 1.0, atol=1e-12)

@@ -7,7 +7,7 @@ import tempfile
 import keras
 import numpy as np
 
-from kvae.data import MODES, XYSquares, make_dataset
+from kvae.data import XYSquares, make_dataset
 from kvae.data.pairs import sample_pairs
 from kvae.nets import ConvDecoder, ConvEncoder, FCDecoder, FCEncoder
 
@@ -135,10 +135,7 @@ def tiny_frame(cls, data=None, latent_dim=6, seed=1, learning_rate=1e-3, run_eag
 
 def frame_batches(cls, data, batch_size, seed):
     """The `make_dataset` batches a frame class trains on (its `input_mode`)."""
-    if cls.input_mode in MODES:
-        return make_dataset(data, batch_size, seed, mode=cls.input_mode)
-    # make_dataset before it knew every input mode: pairs with the changed-factor mask.
-    return make_dataset(data, batch_size, seed, mode="pair", with_labels=cls.input_mode == "pair_with_labels")
+    return make_dataset(data, batch_size, seed, mode=cls.input_mode)
 
 
 def small_frame(cls, latent_dim=6, seed=1, learning_rate=1e-3, image_shape=(64, 64, 3), **kwargs):
@@ -160,7 +157,7 @@ def xysquares_pairs(n, k=1, seed=0, data=None):
 
     Returns `(pairs, changed)`: float32 [n, 2, 64, 64, 3] and the float32
     multi-hot mask [n, F] of the factors that differ (what the pipeline's pair
-    mode yields with `with_labels=True`).
+    mode "pair_with_labels" yields).
     """
     data = data or XYSquares()
     factors = sample_pairs(data, n, np.random.default_rng(seed), k=k)
