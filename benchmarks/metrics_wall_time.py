@@ -9,12 +9,13 @@ the same cost). The suite runs as `kvae.evaluation.evaluate_model` runs it: one
 `SharedCodes` representation for all metrics (each image encoded once).
 
 Printed, per metric: wall seconds, CPU seconds (this process and its pool
-workers) and the headline value, in exact mode and in fast mode (DCI and
-downstream GBT with `predictor="hist_gradient_boosting"`); the totals as
-ratios to disentanglement_lib's protocol at the same sizes (REFERENCE_SECONDS,
-measured on this 2-core machine when idle; disentanglement_lib cannot be
-installed beside TF 2); the images encoded with and without shared codes; and
-how far fast mode moves the DCI and downstream values.
+workers, which the other processes of a shared machine disturb less than wall
+time) and the headline value, in exact mode and in fast mode (the predictors of
+FAST); the totals as ratios to disentanglement_lib's protocol at the same sizes
+(REFERENCE_SECONDS, measured on this 2-core machine when idle;
+disentanglement_lib cannot be installed beside TF 2); the images drawn and
+encoded with shared codes and the encoding time that saves; how far fast mode
+moves the values; and the load average.
 
     python benchmarks/metrics_wall_time.py                 # study sizes, synthetic codes
     python benchmarks/metrics_wall_time.py --frame --scale 0.1 [--separate]
@@ -26,11 +27,10 @@ import os
 import time
 
 import numpy as np
-from joblib.externals.loky import get_reusable_executor
 
 import kvae.metrics as metrics
 from kvae.metrics import _parallel as parallel
-from kvae.metrics.testing import FactorPixels, linear_codes
+from kvae.testing import FactorPixels, linear_codes
 
 FACTOR_SIZES = (3, 6, 40, 32, 32)
 NUM_LATENTS = 10
@@ -51,7 +51,11 @@ SIZES = {
     "mic": dict(num_train=10000),
     "active_units": dict(num_points=10000),
 }
-FAST = {"dci", "downstream_gradient_boosting"}  # the metrics fast mode changes
+FAST = {  # the metrics fast mode changes: their predictor in fast mode (gin_configs/metrics/fast.gin)
+    "dci": "hist_gradient_boosting",
+    "downstream_gradient_boosting": "hist_gradient_boosting",
+    "downstream_logistic_regression": "fast_logistic_regression",
+}
 HEADLINE = {
     "mig": "mig",
     "beta_vae": "eval_accuracy",
@@ -76,9 +80,39 @@ def scaled(kwargs, scale):
 
 
 def cpu_seconds():
-    """User + system CPU seconds of this process and of its reaped children (the pool's workers)."""
+    """User + system CPU seconds of this process, its reaped children and its live descendants (the pool)."""
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    return t.user + t.system + t.children_user + t.children_system + _descendants_cpu_seconds()
+
+
+def _descendants_cpu_seconds():
+    parents, ticks = {}, {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # not a process, or it ended meanwhile
+            continue
+        parents[int(entry)], ticks[int(entry)] = int(fields[1]), int(fields[11]) + int(fields[12])
+    descendants, frontier = set(), {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - descendants
+        descendants |= frontier
+    return sum(ticks[pid] for pid in descendants) / os.sysconf("SC_CLK_TCK")
+
+
+class TimedFunction:
+    """A representation function that counts the seconds spent in it."""
+
+    def __init__(self, fn):
+        self.fn, self.seconds = fn, 0.0
+
+    def __call__(self, images):
+        start = time.perf_counter()
+        try:
+            return self.fn(images)
+        finally:
+            self.seconds += time.perf_counter() - start
 
 
 def representation(args):
@@ -111,10 +145,9 @@ def run_suite(data, fn, names, args, fast):
         if name.startswith("downstream"):
             kwargs["efficiency_sizes"] = kwargs["num_train"][1], kwargs["num_train"][-1]
         if fast and name in FAST:
-            kwargs["predictor"] = "hist_gradient_boosting"
+            kwargs["predictor"] = FAST[name]
         cpu_start, start = cpu_seconds(), time.perf_counter()
         values = metrics.get(name)(data, fn, args.seed, **kwargs)
-        get_reusable_executor().shutdown(wait=True)  # Reaps the pool's workers, so their CPU time counts.
         results[name] = (time.perf_counter() - start, cpu_seconds() - cpu_start, values)
         headline = values[HEADLINE[name]]
         headline = np.round(headline, 3).tolist() if isinstance(headline, list) else round(float(headline), 3)
@@ -141,28 +174,38 @@ def main():
         f"{parallel.num_cpus()} cores owned; {data.name} factors {data.factor_sizes}; "
         f"{'conv beta-VAE' if args.frame else f'{NUM_LATENTS} linear latents'}; sizes x{args.scale:g}"
     )
+    print(f"load average over the last minute: {os.getloadavg()[0]:.1f} (other processes share the cores)")
     totals, suites = {}, {}
     for mode in args.modes:
-        shared = metrics.SharedCodes(fn)
+        timed = TimedFunction(fn)
+        shared = metrics.SharedCodes(timed)
         print(f"\n{mode} mode{' ':27s} {'wall s':>8s} {'CPU s':>8s}  headline")
-        suites[mode] = run_suite(data, fn if args.separate else shared, args.only, args, fast=mode == "fast")
+        suite_fn = timed if args.separate else shared
+        suites[mode] = run_suite(data, suite_fn, args.only, args, fast=mode == "fast")
         totals[mode] = sum(wall for wall, _, _ in suites[mode].values())
         cpu = sum(c for _, c, _ in suites[mode].values())
         print(
             f"  {'whole suite':32s} {totals[mode]:8.1f} {cpu:8.1f}  "
-            f"{totals[mode] / REFERENCE_SECONDS:.2f}x disentanglement_lib's {REFERENCE_SECONDS:.0f} s"
+            f"{totals[mode] / REFERENCE_SECONDS:.2f}x disentanglement_lib's {REFERENCE_SECONDS:.0f} s; "
+            f"CPU s / {parallel.num_cpus()} cores: {cpu / parallel.num_cpus() / REFERENCE_SECONDS:.2f}x"
             + (" (scaled sizes: compare at --scale 1)" if args.scale != 1 else "")
         )
-        if not args.separate:
-            print(f"  encoded {shared.images_encoded} distinct images for the {shared.images_drawn} drawn", flush=True)
+        if not args.separate and shared.images_encoded:
+            saved = timed.seconds / shared.images_encoded * (shared.images_drawn - shared.images_encoded)
+            print(
+                f"  encoded {shared.images_encoded} distinct images for the {shared.images_drawn} drawn "
+                f"in {timed.seconds:.1f} s: sharing them saved about {saved:.1f} s of encoding",
+                flush=True,
+            )
     if len(totals) == 2:
         print(f"\nfast mode: {totals['exact'] / totals['fast']:.1f}x faster than exact mode")
         print("fast minus exact (the README's metric table):")
-        for name in sorted(FAST & set(args.only)):
+        for name in sorted(set(FAST) & set(args.only)):
             exact, fast = suites["exact"][name][2], suites["fast"][name][2]
             for key in sorted(k for k, v in exact.items() if isinstance(v, float)):
-                print(f"  {name}:{key:34s} {fast[key] - exact[key]:+.3f}  ({exact[key]:.3f} -> {fast[key]:.3f})")
-    print(f"load average over the last 15 minutes: {os.getloadavg()[2]:.1f} (other processes share the cores)")
+                change = f"{fast[key] - exact[key]:+.3f}  ({exact[key]:.3f} -> {fast[key]:.3f})"
+                print(f"  {name}:{key:34s} {change}")
+    print(f"load average over the last minute: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from kvae.studies import hparams
 from kvae.studies.task import versions
 from kvae.viz.run_images import write_model_images
 
-__all__ = ["train", "check_arguments", "pipeline_arguments", "Interrupted"]
+__all__ = ["train", "check_arguments", "Interrupted"]
 
 ON_NAN = ("stop", "skip_step")
 
@@ -39,18 +39,6 @@ class Interrupted(KvaeError):
     def __init__(self, step, signum):
         super().__init__(f"interrupted at step {step}; run the same command to resume")
         self.step, self.exit_code = step, 128 + signum
-
-
-def pipeline_arguments(input_mode, pair_k=1):
-    """The `make_dataset` arguments that yield what a frame's `input_mode` asks for."""
-    modes = {
-        "single": {},
-        "pair": {"mode": "pair", "k": pair_k},
-        "pair_with_labels": {"mode": "pair", "k": pair_k, "with_labels": True},
-    }
-    if input_mode not in modes:
-        raise KvaeError(f"unknown frame input_mode {input_mode!r}; expected one of {', '.join(modes)}")
-    return modes[input_mode]
 
 
 def check_arguments(model, encoder, decoder, latent_dim, steps, batch_size, seed, log_every, image_every,
@@ -259,7 +247,7 @@ def train(
             "versions": versions(),
         })
 
-        inputs = {**pipeline_arguments(vae.input_mode, pair_k), "render": not render_on_device}
+        inputs = {"mode": vae.input_mode, "k": pair_k, "render": not render_on_device}
 
         def shard(size, worker, start):  # the pipeline of one worker's replicas (`distribute.distribute_dataset`)
             return make_dataset(data, size, seed=distribute.worker_seed(seed, worker), start=start, **inputs)

@@ -90,3 +90,17 @@ def test_fast_mode_is_deterministic_labelled_and_near_exact_mode(bindings):
     assert abs(result["values"]["200:mean_test_accuracy"] - exact["200:mean_test_accuracy"]) <= 0.05
     with pytest.raises(ValueError, match="known predictors: gradient_boosting, hist_gradient_boosting"):
         metrics.compute_dci(DATA, representation(), 0, predictor="logistic_regression")
+
+
+def test_fast_logistic_regression_is_deterministic_labelled_and_near_exact_mode(bindings):
+    fast = dict(SETTINGS["downstream_logistic_regression"], predictor="fast_logistic_regression")
+    bindings({"downstream_logistic_regression": fast})
+    result = evaluation.evaluate_model(FixedCodes(), DATA, ["downstream_logistic_regression"], 0)
+    result = result["downstream_logistic_regression"]
+    assert result["mode"] == "fast" and result["settings"]["predictor"] == "fast_logistic_regression"
+    assert metrics.compute_downstream(DATA, representation(), 0, **fast) == result["values"]
+    exact = RECORDED["downstream_logistic_regression"]
+    for size in (10, 50, 200):  # the README's metric table: mean test accuracy within 0.02
+        key = f"{size}:mean_test_accuracy"
+        assert abs(result["values"][key] - exact[key]) <= 0.02, key
+    assert result["values"]["10:mean_test_accuracy"] != exact["10:mean_test_accuracy"]  # fast mode did run

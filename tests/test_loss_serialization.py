@@ -8,7 +8,7 @@ import pytest
 from scipy.special import expit
 
 from kvae import frames, losses, nets
-from kvae.frames.testing import check_round_trip
+from kvae.testing import check_round_trip
 
 SHAPE = (8, 8, 1)
 

@@ -5,7 +5,7 @@ import pytest
 import kvae.metrics as metrics
 from kvae.metrics import _utils as utils
 from kvae.metrics import representation_function
-from kvae.metrics.testing import FactorPixels
+from kvae.testing import FactorPixels
 
 
 class LinearEncoder:

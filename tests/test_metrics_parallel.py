@@ -62,3 +62,23 @@ def test_workers_are_pinned_to_their_share_and_results_keep_their_order(monkeypa
     assert not any(m.kvae_imported_ for m in models)  # workers run scikit-learn only
     assert {m.threads_ for m in models} == {1}  # 2 cores / 2 workers
     assert [len(m.classes_) for m in models] == [2, 3, 4, 5]
+
+
+class WherePredicted(FitProcess):
+    """Predicts 0 in the process that fitted it when that process has not imported kvae (a pool
+    worker), 1 in the fitting process otherwise (a 1-CPU run's own process), 2 in any other process."""
+
+    def predict(self, x):
+        return np.full(len(x), 2 if os.getpid() != self.pid_ else int("kvae" in sys.modules))
+
+
+@pytest.mark.parametrize("cpus, where", [("2", 0), ("1", 1)])
+def test_per_factor_fits_are_scored_where_they_were_fitted(monkeypatch, cpus, where):
+    # The predictions run beside the fit, on its pinned threads: labels 0, 1, 2 fill 50, 30, 20 % of the
+    # points, so the accuracy says where each factor's classifier predicted.
+    monkeypatch.setenv(parallel.NUM_CPUS_VARIABLE, cpus)
+    y = np.repeat([0, 1, 2], [50, 30, 20])[:, None].repeat(3, axis=1)
+    x = np.random.default_rng(0).normal(size=(100, 2))
+    train, test, _ = utils.fit_per_factor(WherePredicted(), x, y, x[:10], y[:10], importances=False)
+    accuracy = {0: 0.5, 1: 0.3}[where]
+    assert train.tolist() == [accuracy] * 3 and test.tolist() == [1.0 - where] * 3

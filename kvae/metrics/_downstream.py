@@ -14,8 +14,8 @@ def downstream(
 ):
     """Accuracy of one classifier per factor trained on the codes.
 
-    `predictor`: "logistic_regression", "gradient_boosting" (exact modes) or
-    "hist_gradient_boosting" (fast mode); see `predictors.make_predictor`.
+    `predictor`: "logistic_regression", "gradient_boosting" (exact modes),
+    "fast_logistic_regression" or "hist_gradient_boosting" (fast modes); see `predictors.make_predictor`.
 
     The logistic regression keeps scikit-learn's default iteration limit, as
     disentanglement_lib; its convergence warnings, routine for the large C of

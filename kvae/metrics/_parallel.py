@@ -6,7 +6,7 @@ import sys
 import threadpoolctl
 from sklearn.utils.parallel import Parallel, delayed
 
-__all__ = ["num_cpus", "num_workers", "map_pinned"]
+__all__ = ["num_cpus", "num_workers", "map_pinned", "send_by_value"]
 
 NUM_CPUS_VARIABLE = "KVAE_NUM_CPUS"  # set per run by the study runner (the run's Ray CPU share)
 
@@ -40,13 +40,17 @@ def _pinned(fn, threads, args):
         return fn(*args)
 
 
-try:  # Workers receive `_pinned` by value (loky pickles with cloudpickle), so that they import
-    # scikit-learn and threadpoolctl but not kvae, whose import would load the deep-learning backend.
-    import cloudpickle
+def send_by_value(module_name):
+    """Workers receive the functions of module `module_name` by value (loky pickles with cloudpickle),
+    so that they import scikit-learn but not kvae, whose import would load the deep-learning backend."""
+    try:
+        import cloudpickle
+    except ImportError:  # pragma: no cover - plain pickle: the workers import kvae, slower to start
+        return
+    cloudpickle.register_pickle_by_value(sys.modules[module_name])
 
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
-except ImportError:  # pragma: no cover - plain pickle: the workers import kvae, slower to start
-    pass
+
+send_by_value(__name__)  # `_pinned`
 
 
 def map_pinned(calls, n_jobs=None):
@@ -57,7 +61,8 @@ def map_pinned(calls, n_jobs=None):
     oversubscribes them. With one worker the calls run in this process, one
     after the other: a run that owns one core starts no fitting process. Calls
     are dispatched in order, so give the longest first; give functions that do
-    not live in kvae (e.g. a scikit-learn estimator's `fit`).
+    not live in kvae (e.g. a scikit-learn estimator's `fit`) or that live in a
+    module given to `send_by_value`.
     """
     calls = list(calls)
     workers = num_workers(n_jobs, len(calls))

@@ -241,22 +241,32 @@ def fit_many(jobs, n_jobs=None, quiet=False, costs=None):
     its number of points). `quiet` silences scikit-learn's convergence warnings.
     """
     jobs = list(jobs)
-    costs = [len(x) for _, x, _ in jobs] if costs is None else list(costs)
-    workers = parallel.num_workers(n_jobs, len(jobs)) if jobs else 1
-    started, fitted = time.perf_counter(), []
+    calls = [(clone(estimator).fit, (x, y)) for estimator, x, y in jobs]
+    costs = [len(x) for _, x, _ in jobs] if costs is None else costs
+    return _run_fits(calls, costs, _describe(jobs), n_jobs, quiet)
+
+
+def _describe(jobs):
+    """"<estimator> on up to <N> points" for (estimator, x, y) jobs."""
+    return f"{type(jobs[0][0]).__name__} on up to {max(len(x) for _, x, _ in jobs)} points" if jobs else ""
+
+
+def _run_fits(calls, costs, description, n_jobs, quiet):
+    """The results of fitting `calls` (fn, args) of relative `costs` in the pool; see `fit_many`."""
+    workers = parallel.num_workers(n_jobs, len(calls)) if calls else 1
+    started, results = time.perf_counter(), []
     with warnings.catch_warnings():
         if quiet:
             warnings.simplefilter("ignore", ConvergenceWarning)
-        for model in parallel.map_pinned([(clone(estimator).fit, (x, y)) for estimator, x, y in jobs], workers):
-            if not fitted:
+        for result in parallel.map_pinned(calls, workers):
+            if not results:
                 left = (time.perf_counter() - started) * (sum(costs) / costs[0] - 1) / workers
                 logger.info(
-                    "fitting %d %s on up to %d points, %d worker%s: about %s left",
-                    len(jobs), type(model).__name__, max(len(x) for _, x, _ in jobs),
-                    workers, "s" * (workers > 1), format_seconds(left),
+                    "fitting %d %s, %d worker%s: about %s left",
+                    len(calls), description, workers, "s" * (workers > 1), format_seconds(left),
                 )  # fmt: skip
-            fitted.append(model)
-    return fitted
+            results.append(result)
+    return results
 
 
 def fit_per_factor(estimator, x_train, y_train, x_test, y_test, importances=False, n_jobs=None, quiet=False):
@@ -269,7 +279,7 @@ def fit_per_factor(estimator, x_train, y_train, x_test, y_test, importances=Fals
 
 
 def fit_per_factor_splits(estimator, splits, importances=False, n_jobs=None, quiet=False):
-    """Fits a clone of `estimator` per factor and per split, all in one pool.
+    """Fits a clone of `estimator` per factor and per split, all in one pool; each worker also scores its fit.
 
     The slowest fits (most points times classes) are dispatched first, so
     that the cores finish together. A factor that shows a single value in a
@@ -283,27 +293,27 @@ def fit_per_factor_splits(estimator, splits, importances=False, n_jobs=None, qui
       per split: train accuracies [F], test accuracies [F], and with
       `importances` the importances [D, F] (`predictors.feature_importances`; else None).
     """
-    jobs = {}
-    for s, (x_train, y_train, _, _) in enumerate(splits):
+    jobs, costs = {}, {}
+    for s, (x_train, y_train, x_test, y_test) in enumerate(splits):
         for j in range(y_train.shape[1]):
             classes = len(np.unique(y_train[:, j]))
             if classes > 1:
-                jobs[s, j] = (classes * len(x_train), (estimator, x_train, y_train[:, j]))
-    order = sorted(jobs, key=lambda key: -jobs[key][0])
-    models = fit_many([jobs[key][1] for key in order], n_jobs, quiet, costs=[jobs[key][0] for key in order])
-    fitted = dict(zip(order, models))
+                jobs[s, j] = (estimator, x_train, y_train[:, j], x_test, y_test[:, j])
+                costs[s, j] = classes * len(x_train)
+    order = sorted(jobs, key=lambda key: -costs[key])
+    calls = [(predictors.fit_and_score, (clone(jobs[k][0]),) + jobs[k][1:] + (importances,)) for k in order]
+    description = _describe([jobs[key][:3] for key in order])
+    scores = dict(zip(order, _run_fits(calls, [costs[key] for key in order], description, n_jobs, quiet)))
     results = []
-    for s, (x_train, y_train, x_test, y_test) in enumerate(splits):
-        train_acc, test_acc, weights = [], [], []
-        for j in range(y_train.shape[1]):
-            if (s, j) in fitted:
-                model = fitted[s, j]
-                predict = model.predict
-                weight = predictors.feature_importances(model, x_train.shape[1]) if importances else None
-            else:  # One class seen: predict it.
-                predict, weight = (lambda x, value=y_train[0, j]: np.full(len(x), value)), np.zeros(x_train.shape[1])
-            train_acc.append(np.mean(predict(x_train) == y_train[:, j]))
-            test_acc.append(np.mean(predict(x_test) == y_test[:, j]))
-            weights.append(weight)
-        results.append((np.array(train_acc), np.array(test_acc), np.stack(weights, axis=1) if importances else None))
+    for s, (x_train, y_train, _, y_test) in enumerate(splits):
+        no_weights = np.zeros(x_train.shape[1]) if importances else None
+        train_acc, test_acc, weights = zip(
+            *(
+                # A factor with one value in the training set is predicted as that value.
+                scores.get((s, j)) or (np.mean(y_train[:, j] == v), np.mean(y_test[:, j] == v), no_weights)
+                for j, v in enumerate(y_train[0])
+            )
+        )
+        weights = np.stack(weights, axis=1) if importances else None
+        results.append((np.array(train_acc), np.array(test_acc), weights))
     return results
