@@ -20,12 +20,11 @@ import argparse
 import time
 
 import numpy as np
+from common import make_beta_vae
 
 import kvae  # noqa: F401
 from kvae import analysis, data, losses
 from kvae.data.perturbed import PerturbationFactor, least_noisy_code
-
-from common import make_beta_vae
 
 BLUR = "mse_box_r31_l1.0_k3969.0"
 
@@ -72,8 +71,12 @@ def timed(fn, *args, **kwargs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--num_bases", type=int, default=1000, help="traversals per factor (1,000 in the target)")
-    parser.add_argument("--reference_bases", type=int, default=10, help="traversals the pair-by-pair reference runs (scaled)")
+    parser.add_argument(
+        "--num_bases", type=int, default=1000, help="traversals per factor (1,000 in the target)"
+    )
+    parser.add_argument(
+        "--reference_bases", type=int, default=10, help="traversals the pair-by-pair reference runs (scaled)"
+    )
     parser.add_argument("--encode", type=int, default=4096, help="elements encoded by both s encoders")
     args = parser.parse_args()
 
@@ -84,8 +87,10 @@ def main():
         seconds, _ = timed(analysis.distance_matrices, xysquares, loss, None, args.num_bases, 0)
         reference, _ = timed(pair_by_pair, xysquares, loss, args.reference_bases, 0)
         reference *= args.num_bases / args.reference_bases
-        print(f"   {loss:>26}: {seconds:6.1f} s  ({seconds / 60:.2f} of the 1-minute target; pair by pair: "
-              f"{reference:7.1f} s, {reference / seconds:5.1f}x slower)")
+        print(
+            f"   {loss:>26}: {seconds:6.1f} s  ({seconds / 60:.2f} of the 1-minute target; pair by pair: "
+            f"{reference:7.1f} s, {reference / seconds:5.1f}x slower)"
+        )
 
     print(f"\n2. Encoding s (eq. 6) for {args.encode} procedural dSprites elements with the study's beta-VAE")
     dsprites = data.get("dsprites_procedural")
@@ -96,12 +101,20 @@ def main():
     serial, _ = timed(serial_least_noisy_code, model, dsprites, args.encode)
     parallel, _ = timed(least_noisy_code, model, subset)
     total = len(dsprites)
-    print(f"   serial eager loop: {args.encode / serial:7.0f} images/s ({total / (args.encode / serial) / 60:5.1f} min for all {total})")
-    print(f"   parallel, traced : {args.encode / parallel:7.0f} images/s ({total / (args.encode / parallel) / 60:5.1f} min for all {total}),"
-          f" {serial / parallel:.2f}x faster")
+    print(
+        f"   serial eager loop: {args.encode / serial:7.0f} images/s ({total / (args.encode / serial) / 60:5.1f} min for all {total})"
+    )
+    print(
+        f"   parallel, traced : {args.encode / parallel:7.0f} images/s ({total / (args.encode / parallel) / 60:5.1f} min for all {total}),"
+        f" {serial / parallel:.2f}x faster"
+    )
 
     print("\n3. PCA view of procedural dSprites + s, 4 eps x 6 factors x 128 traversals")
-    seconds, _ = timed(lambda: [analysis.pca_view(PerturbationFactor(dsprites, eps), num_bases=128) for eps in (0, 0.05, 0.1, 0.2)])
+    seconds, _ = timed(
+        lambda: [
+            analysis.pca_view(PerturbationFactor(dsprites, eps), num_bases=128) for eps in (0, 0.05, 0.1, 0.2)
+        ]
+    )
     print(f"   {seconds:.1f} s")
 
 

@@ -9,7 +9,9 @@ def make_beta_vae(shape, loss="bernoulli", jit_compile=False):
 
     from kvae import frames, nets
 
-    model = frames.BetaVAE(nets.ConvEncoder(10, shape), nets.ConvDecoder(shape), beta=4.0, reconstruction_loss=loss)
+    model = frames.BetaVAE(
+        nets.ConvEncoder(10, shape), nets.ConvDecoder(shape), beta=4.0, reconstruction_loss=loss
+    )
     model.build((None,) + tuple(shape))
     model.compile(optimizer=keras.optimizers.Adam(1e-4), jit_compile=jit_compile)
     return model

@@ -30,11 +30,20 @@ import tempfile
 import time
 
 import numpy as np
-
 from common import make_beta_vae, pipeline_images_per_second
 
-FILE_BACKED = ("dsprites", "color_dsprites", "noisy_dsprites", "scream_dsprites", "shapes3d", "smallnorb", "cars3d",
-               "mpi3d_toy", "mpi3d_realistic", "mpi3d_real")
+FILE_BACKED = (
+    "dsprites",
+    "color_dsprites",
+    "noisy_dsprites",
+    "scream_dsprites",
+    "shapes3d",
+    "smallnorb",
+    "cars3d",
+    "mpi3d_toy",
+    "mpi3d_realistic",
+    "mpi3d_real",
+)
 
 
 def write_files(root, scale, mpi3d_images):
@@ -58,8 +67,12 @@ def write_files(root, scale, mpi3d_images):
 
     kw = {}
     dsprites = cut((3, 6, 40, 32, 32))
-    timed(f"dSprites {dsprites}", synthetic.write_dsprites, f"{root}/dsprites.npz", dsprites, compressed=False)
-    Image.fromarray(np.random.default_rng(0).integers(0, 256, (274, 350, 3), np.uint8)).save(f"{root}/scream.jpg")
+    timed(
+        f"dSprites {dsprites}", synthetic.write_dsprites, f"{root}/dsprites.npz", dsprites, compressed=False
+    )
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (274, 350, 3), np.uint8)).save(
+        f"{root}/scream.jpg"
+    )
     for name in ("dsprites", "color_dsprites", "noisy_dsprites", "scream_dsprites"):
         kw[name] = {"path": f"{root}/dsprites.npz", "factor_sizes": dsprites}
     kw["scream_dsprites"]["image_path"] = f"{root}/scream.jpg"
@@ -111,8 +124,15 @@ def train_and_report_rss(name, kwargs, steps, batch_size):
         model.train_on_batch(next(iterator))
     with open("/proc/self/status") as f:
         hwm = [int(line.split()[1]) / 1024 for line in f if line.startswith("VmHWM")]
-    print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "vm_hwm_mb": hwm[0] if hwm else None}),
-          flush=True)
+    print(
+        json.dumps(
+            {
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "vm_hwm_mb": hwm[0] if hwm else None,
+            }
+        ),
+        flush=True,
+    )
     os._exit(0)
 
 
@@ -129,7 +149,9 @@ def main():
     parser.add_argument("--rss_child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child:
-        return train_and_report_rss(args.rss_child[0], json.loads(args.rss_child[1]), args.rss_steps, args.batch_size)
+        return train_and_report_rss(
+            args.rss_child[0], json.loads(args.rss_child[1]), args.rss_steps, args.batch_size
+        )
 
     import kvae.data
 
@@ -141,20 +163,39 @@ def main():
         kwargs["perturbed"] = {"base": kvae.data.get("dsprites", **kwargs["dsprites"]), "eps": 0.1}
         kwargs["perturbed"]["s"] = np.random.default_rng(0).normal(size=len(kwargs["perturbed"]["base"])) * 10
         kwargs["uniform_noise"] = {"base": kwargs["perturbed"]["base"], "eps": 0.1}
-        rates = {1: train_rate((64, 64, 1), args.batch_size, args.steps), 3: train_rate((64, 64, 3), args.batch_size, args.steps)}
-        print(f"\nbeta-VAE training, batch {args.batch_size}: {rates[1]:.0f} images/s (64x64x1), {rates[3]:.0f} images/s (64x64x3)")
-        print(f"\n{'dataset':18s} {'construct s':>11s} {'pipeline img/s':>15s} {'/ training':>11s}  (target >= 10)")
+        rates = {
+            1: train_rate((64, 64, 1), args.batch_size, args.steps),
+            3: train_rate((64, 64, 3), args.batch_size, args.steps),
+        }
+        print(
+            f"\nbeta-VAE training, batch {args.batch_size}: {rates[1]:.0f} images/s (64x64x1), {rates[3]:.0f} images/s (64x64x3)"
+        )
+        print(
+            f"\n{'dataset':18s} {'construct s':>11s} {'pipeline img/s':>15s} {'/ training':>11s}  (target >= 10)"
+        )
         for name in kvae.data.names():
             start = time.perf_counter()
             data = kvae.data.get(name, **kwargs.get(name, {}))
             built = time.perf_counter() - start
             rate = pipeline_images_per_second(data, args.batch_size, args.batches)
             ratio = rate / rates[data.observation_shape[-1]]
-            print(f"{name:18s} {built:11.1f} {rate:15.0f} {ratio:11.1f}  {'ok' if ratio >= 10 else 'BELOW TARGET'}", flush=True)
+            print(
+                f"{name:18s} {built:11.1f} {rate:15.0f} {ratio:11.1f}  {'ok' if ratio >= 10 else 'BELOW TARGET'}",
+                flush=True,
+            )
         print(f"\nPeak RSS training beta-VAE for {args.rss_steps} steps (target <= 1536 MB):")
         for name in ("dsprites", "shapes3d"):
-            child = [sys.executable, __file__, "--rss_child", name, json.dumps(kwargs[name]), "--rss_steps", str(args.rss_steps),
-                     "--batch_size", str(args.batch_size)]
+            child = [
+                sys.executable,
+                __file__,
+                "--rss_child",
+                name,
+                json.dumps(kwargs[name]),
+                "--rss_steps",
+                str(args.rss_steps),
+                "--batch_size",
+                str(args.batch_size),
+            ]
             out = subprocess.run(child, capture_output=True, text=True, env=dict(os.environ))
             if out.returncode:
                 print(f"{name:18s} failed: {out.stderr.strip().splitlines()[-1]}")

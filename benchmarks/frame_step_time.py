@@ -60,7 +60,9 @@ def main():
     for name in names:
         cls, kwargs, _ = FRAMES[name]
         models[name] = small_frame(cls, latent_dim=10, learning_rate=1e-4, **kwargs)
-        batches[name] = {"single": (images,), "pair": (pairs,), "pair_with_labels": (pairs, changed)}[cls.input_mode]
+        batches[name] = {"single": (images,), "pair": (pairs,), "pair_with_labels": (pairs, changed)}[
+            cls.input_mode
+        ]
         for _ in range(args.warmup):
             models[name].train_on_batch(*batches[name])
 
@@ -72,12 +74,16 @@ def main():
             times[name].append(time.perf_counter() - start)
 
     reference = np.median(times["beta_vae"])
-    print(f"CPU step time at batch {args.batch_size}, median of {args.steps} steps after {args.warmup} warm-up steps")
+    print(
+        f"CPU step time at batch {args.batch_size}, median of {args.steps} steps after {args.warmup} warm-up steps"
+    )
     print(f"{'frame':24s} {'ms/step':>9s} {'/ beta_vae':>11s} {'target':>8s}")
     for name in names:
         median = np.median(times[name])
         target = FRAMES[name][2]
-        verdict = "" if target is None else f"<= {target:.1f} {'ok' if median / reference <= target else 'MISSED'}"
+        verdict = (
+            "" if target is None else f"<= {target:.1f} {'ok' if median / reference <= target else 'MISSED'}"
+        )
         label = name if FRAMES[name][0].input_mode == "single" else f"{name} (per pair)"
         print(f"{label:24s} {1000 * median:9.1f} {median / reference:11.2f}   {verdict}")
 

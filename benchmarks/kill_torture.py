@@ -25,21 +25,41 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINDINGS = [
-    "train.batch_size = 8", "train.latent_dim = 4", "train.steps = 150", "train.checkpoint_every = 7",
-    "train.log_every = 5", "train.image_every = 20", "train.eval_metrics = ['mig']", "mig.num_train = 500",
+    "train.batch_size = 8",
+    "train.latent_dim = 4",
+    "train.steps = 150",
+    "train.checkpoint_every = 7",
+    "train.log_every = 5",
+    "train.image_every = 20",
+    "train.eval_metrics = ['mig']",
+    "mig.num_train = 500",
     "train.verbose = 0",
 ]
 
 
 def command(model_dir):
-    configs = [os.path.join(REPO, "gin_configs", c) for c in ("models/beta_vae.gin", "datasets/xysquares.gin")]
-    return [sys.executable, "-m", "kvae.cli.train", f"--model_dir={model_dir}",
-            *(f"--gin_config={c}" for c in configs), *(f"--gin_bindings={b}" for b in BINDINGS)]
+    configs = [
+        os.path.join(REPO, "gin_configs", c) for c in ("models/beta_vae.gin", "datasets/xysquares.gin")
+    ]
+    return [
+        sys.executable,
+        "-m",
+        "kvae.cli.train",
+        f"--model_dir={model_dir}",
+        *(f"--gin_config={c}" for c in configs),
+        *(f"--gin_bindings={b}" for b in BINDINGS),
+    ]
 
 
 def start(model_dir):
-    process = subprocess.Popen(command(model_dir), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, cwd=REPO)
+    process = subprocess.Popen(
+        command(model_dir),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO,
+    )
     process.output, process.evaluating = [], threading.Event()
 
     def read():
@@ -54,7 +74,11 @@ def start(model_dir):
 
 def writing(model_dir, what):
     """Whether a temporary file of `what` ("checkpoint" or "model") is being written right now."""
-    pattern = os.path.join(model_dir, "checkpoints", ".tmp-*") if what == "checkpoint" else os.path.join(model_dir, ".tmp-*model.keras")
+    pattern = (
+        os.path.join(model_dir, "checkpoints", ".tmp-*")
+        if what == "checkpoint"
+        else os.path.join(model_dir, ".tmp-*model.keras")
+    )
     return bool(glob.glob(pattern))
 
 
@@ -65,10 +89,15 @@ def run_until(model_dir, point, delay, timeout=900):
     before = set(glob.glob(os.path.join(model_dir, "checkpoints", "ckpt-*.keras")))
     while process.poll() is None and time.time() - started < timeout:
         now = time.time() - started
-        if trained is None and set(glob.glob(os.path.join(model_dir, "checkpoints", "ckpt-*.keras"))) - before:
+        if (
+            trained is None
+            and set(glob.glob(os.path.join(model_dir, "checkpoints", "ckpt-*.keras"))) - before
+        ):
             trained = now  # this session has made progress: a random moment after it
-        if (point == "random" and trained is not None and now >= trained + delay) or (point in ("checkpoint", "model") and writing(model_dir, point)) or (
-            point == "evaluation" and process.evaluating.is_set() and now >= delay
+        if (
+            (point == "random" and trained is not None and now >= trained + delay)
+            or (point in ("checkpoint", "model") and writing(model_dir, point))
+            or (point == "evaluation" and process.evaluating.is_set() and now >= delay)
         ):
             process.send_signal(signal.SIGKILL)
             process.wait()
@@ -89,7 +118,10 @@ def state(model_dir):
 
     model = keras.saving.load_model(os.path.join(model_dir, "model.keras"))
     # by position: a second model loaded in one process gets uniquified variable paths
-    arrays = [(v.path, np.asarray(v)) for v in [*model.weights, *model.optimizer.variables, model.seed_generator.state]]
+    arrays = [
+        (v.path, np.asarray(v))
+        for v in [*model.weights, *model.optimizer.variables, model.seed_generator.state]
+    ]
     with open(os.path.join(model_dir, "results", "eval", "mean", "mig.json")) as f:
         mig = json.load(f)["values"]
     images = {}
@@ -122,13 +154,22 @@ def main():
     print(f"uninterrupted run: {run_until(reference, 'never', 0)}", flush=True)
     # random moments of training, and the phases that matter most: writes of checkpoints and model, evaluation
     points = ["random"] * max(0, args.kills - 4) + ["checkpoint", "checkpoint", "model", "evaluation"]
-    points = sorted(points[: args.kills], key=lambda p: {"random": rng.random() * 0.8, "checkpoint": rng.random() * 0.8,
-                                                          "model": 0.9, "evaluation": 0.95}[p])
+    points = sorted(
+        points[: args.kills],
+        key=lambda p: {
+            "random": rng.random() * 0.8,
+            "checkpoint": rng.random() * 0.8,
+            "model": 0.9,
+            "evaluation": 0.95,
+        }[p],
+    )
     kills = 0
     for i, point in enumerate(points, 1):
         outcome = run_until(tortured, point, rng.uniform(0, 1.5) if point == "random" else rng.uniform(0, 1))
         kills += outcome.startswith("killed")
-        checkpoints = sorted(os.path.basename(p) for p in glob.glob(os.path.join(tortured, "checkpoints", "ckpt-*.keras")))
+        checkpoints = sorted(
+            os.path.basename(p) for p in glob.glob(os.path.join(tortured, "checkpoints", "ckpt-*.keras"))
+        )
         print(f"attempt {i:2d}: {outcome}; checkpoints now {checkpoints[-2:]}", flush=True)
         if outcome.startswith("finished"):
             break
@@ -151,8 +192,10 @@ def main():
     logged = tensorboard_steps(tortured)
     if logged != sorted(set(logged)) or logged != tensorboard_steps(reference):
         problems.append(f"TensorBoard steps differ or repeat: {logged}")
-    print(f"{kills} kills by SIGKILL; compared {len(a)} arrays (weights, optimizer, seed generator), "
-          f"MIG {mig_a['mig']:.6f}, {len(images_a)} images, {steps_a} steps, {len(logged)} TensorBoard points")
+    print(
+        f"{kills} kills by SIGKILL; compared {len(a)} arrays (weights, optimizer, seed generator), "
+        f"MIG {mig_a['mig']:.6f}, {len(images_a)} images, {steps_a} steps, {len(logged)} TensorBoard points"
+    )
     if problems:
         print("NOT bit-identical: " + "; ".join(problems))
         sys.exit(1)

@@ -34,7 +34,9 @@ from kvae.testing import FactorPixels, linear_codes
 
 FACTOR_SIZES = (3, 6, 40, 32, 32)
 NUM_LATENTS = 10
-REFERENCE_SECONDS = 450.0  # disentanglement_lib 1.5, these metrics at study sizes, this machine idle (issue 14)
+REFERENCE_SECONDS = (
+    450.0  # disentanglement_lib 1.5, these metrics at study sizes, this machine idle (issue 14)
+)
 
 # Study sizes of each metric, scaled by --scale.
 SIZES = {
@@ -157,14 +159,20 @@ def run_suite(data, fn, names, args, fast):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every study size")
     parser.add_argument("--only", nargs="*", default=list(SIZES), choices=list(SIZES), metavar="METRIC")
-    parser.add_argument("--frame", action="store_true", help="encode with the study's conv beta-VAE on dSprites")
+    parser.add_argument(
+        "--frame", action="store_true", help="encode with the study's conv beta-VAE on dSprites"
+    )
     parser.add_argument("--model", help="a trained .keras frame for --frame (default: untrained weights)")
     parser.add_argument("--modes", nargs="*", default=["exact", "fast"], choices=["exact", "fast"])
     parser.add_argument(
-        "--separate", action="store_true", help="each metric encodes its own draws (the encoding before issue 14)"
+        "--separate",
+        action="store_true",
+        help="each metric encodes its own draws (the encoding before issue 14)",
     )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

@@ -1,15 +1,15 @@
 """Images per second of the tf.data input pipeline for each procedural dataset.
 
-    python benchmarks/pipeline_throughput.py --batch-size 64 --batches 200
+python benchmarks/pipeline_throughput.py --batch-size 64 --batches 200
 """
 
 import argparse
 
-import kvae.data
 from common import pipeline_images_per_second
 
-PROCEDURAL = ("xysquares", "dsprites_procedural")
+import kvae.data
 
+PROCEDURAL = ("xysquares", "dsprites_procedural")
 
 
 def main():

@@ -34,8 +34,14 @@ print(time.time() - started)
 def sequential(directory, bindings, cores):
     env = {**os.environ, **_threads(cores)}
     started = time.time()
-    out = subprocess.run([sys.executable, "-c", SEQUENTIAL, directory, *bindings], env=env, cwd=REPO,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", SEQUENTIAL, directory, *bindings],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return time.time() - started, float(out.stdout.strip().splitlines()[-1])
 
 
@@ -46,8 +52,16 @@ def _threads(cores):
 
 
 def study(directory, bindings, cores, cpus_per_run):
-    command = [sys.executable, "-m", "kvae.cli.study", "--study=tiny", f"--study_dir={directory}",
-               f"--num_cpus={cores}", f"--cpus_per_run={cpus_per_run}", *[f"--gin_bindings={b}" for b in bindings]]
+    command = [
+        sys.executable,
+        "-m",
+        "kvae.cli.study",
+        "--study=tiny",
+        f"--study_dir={directory}",
+        f"--num_cpus={cores}",
+        f"--cpus_per_run={cpus_per_run}",
+        *[f"--gin_bindings={b}" for b in bindings],
+    ]
     started = time.time()
     subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL)
     return time.time() - started
@@ -55,7 +69,9 @@ def study(directory, bindings, cores, cpus_per_run):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=100, help="training steps per run (the tiny study's 100)")
+    parser.add_argument(
+        "--steps", type=int, default=100, help="training steps per run (the tiny study's 100)"
+    )
     parser.add_argument("--cores", type=int, default=len(os.sched_getaffinity(0)))
     args = parser.parse_args()
     bindings = [f"train.steps = {args.steps}"]
@@ -65,8 +81,11 @@ def main():
         b = study(os.path.join(tmp, "b"), bindings, args.cores, args.cores)
         c = study(os.path.join(tmp, "c"), bindings, args.cores, 1)
     print(f"tiny study, {runs} runs of {args.steps} steps with their evaluations, {args.cores} cores")
-    rows = [(f"A  sequential in one process, {args.cores} threads", a_total),
-            (f"B  kvae-study, {args.cores} CPUs per run", b), ("C  kvae-study, 1 CPU per run", c)]
+    rows = [
+        (f"A  sequential in one process, {args.cores} threads", a_total),
+        (f"B  kvae-study, {args.cores} CPUs per run", b),
+        ("C  kvae-study, 1 CPU per run", c),
+    ]
     for label, seconds in rows:
         print(f"{label:<45} {seconds:7.1f} s wall")
     print(f"   (A: {a_runs:.1f} s in the runs, {a_total - a_runs:.1f} s importing TensorFlow and validating)")

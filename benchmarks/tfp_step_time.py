@@ -20,19 +20,22 @@ import argparse
 import contextlib
 import subprocess
 import sys
-import time
 
 import numpy as np
-
-import kvae  # noqa: F401
 from common import make_beta_vae
 from train_throughput import seconds_per_step
+
+import kvae  # noqa: F401
 
 
 def import_seconds(module):
     """Seconds a fresh interpreter needs to import `module` (after TensorFlow, which both need)."""
-    code = f"import time, tensorflow; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    code = (
+        f"import time, tensorflow; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    )
+    return float(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    )
 
 
 def tfp_losses():
@@ -92,11 +95,16 @@ def main():
     logits = np.random.default_rng(0).normal(0, 4, size=batch.shape).astype(np.float32)
     mean, logvar = (np.random.default_rng(1).normal(0, 1, size=(64, 10)).astype(np.float32) for _ in range(2))
     gaps = {
-        "bernoulli": np.abs(np.asarray(losses.get("bernoulli")(batch, logits)) - np.asarray(tfp_bernoulli(batch, logits))).max(),
-        "continuous_bernoulli": np.abs(
-            np.asarray(losses.get("continuous_bernoulli")(batch, logits)) - np.asarray(tfp_continuous(batch, logits))
+        "bernoulli": np.abs(
+            np.asarray(losses.get("bernoulli")(batch, logits)) - np.asarray(tfp_bernoulli(batch, logits))
         ).max(),
-        "gaussian_kl": np.abs(np.asarray(losses.gaussian_kl(mean, logvar)) - np.asarray(tfp_kl(mean, logvar))).max(),
+        "continuous_bernoulli": np.abs(
+            np.asarray(losses.get("continuous_bernoulli")(batch, logits))
+            - np.asarray(tfp_continuous(batch, logits))
+        ).max(),
+        "gaussian_kl": np.abs(
+            np.asarray(losses.gaussian_kl(mean, logvar)) - np.asarray(tfp_kl(mean, logvar))
+        ).max(),
     }
 
     pairs = (
@@ -115,11 +123,15 @@ def main():
     print(f"beta-VAE step, batch {args.batch_size}, median of {args.rounds} alternating rounds:")
     for i, (label, _, _) in enumerate(pairs):
         own, tfp_time = times[2 * i], times[2 * i + 1]
-        print(f"  {label:28s} kvae {1000 * own:6.2f} ms   tfp {1000 * tfp_time:6.2f} ms   ratio tfp/kvae {tfp_time / own:.3f}")
+        print(
+            f"  {label:28s} kvae {1000 * own:6.2f} ms   tfp {1000 * tfp_time:6.2f} ms   ratio tfp/kvae {tfp_time / own:.3f}"
+        )
     for name, gap in gaps.items():
         print(f"  max |kvae - tfp| per example, {name:22s} {gap:.3g}")
-    print(f"import tensorflow_probability after tensorflow: {import_seconds('tensorflow_probability'):.2f} s "
-          f"(import kvae.losses: {import_seconds('kvae.losses'):.2f} s)")
+    print(
+        f"import tensorflow_probability after tensorflow: {import_seconds('tensorflow_probability'):.2f} s "
+        f"(import kvae.losses: {import_seconds('kvae.losses'):.2f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -12,9 +12,9 @@ import argparse
 import time
 
 import numpy as np
+from common import make_beta_vae, pipeline_images_per_second
 
 import kvae  # noqa: F401
-from common import make_beta_vae, pipeline_images_per_second
 from kvae import data, losses
 
 
@@ -49,9 +49,13 @@ def main():
     dsprites_batch = next(iter(data.make_dataset(dsprites, b, seed=0)))
     xysquares_batch = next(iter(data.make_dataset(xysquares, b, seed=0)))
 
-    (bvae,) = seconds_per_step([make_beta_vae(dsprites.observation_shape, "bernoulli", args.jit_compile)], dsprites_batch, args.steps)
+    (bvae,) = seconds_per_step(
+        [make_beta_vae(dsprites.observation_shape, "bernoulli", args.jit_compile)], dsprites_batch, args.steps
+    )
     train_rate = b / bvae
-    print(f"beta-VAE (bernoulli, dSprites) training: {train_rate:8.1f} images/s  ({1000 * bvae:.1f} ms/step, batch {b})")
+    print(
+        f"beta-VAE (bernoulli, dSprites) training: {train_rate:8.1f} images/s  ({1000 * bvae:.1f} ms/step, batch {b})"
+    )
 
     name = "mse_box_r31_l1.0_k3969.0"
     fft = losses.AugmentedLoss("mse", losses.box_kernel(31), alpha=3969.0, name=name, method="fft")
@@ -60,13 +64,19 @@ def main():
         xysquares_batch,
         args.steps,
     )
-    print(f"XYSquares step: mse {1000 * mse:.1f} ms, {name} {1000 * blur:.1f} ms (separable), {1000 * blur_fft:.1f} ms (FFT)")
-    print(f"ratio blur-loss step / mse step:            {blur / mse:6.2f}   (target <= 1.3; FFT path {blur_fft / mse:.2f})")
+    print(
+        f"XYSquares step: mse {1000 * mse:.1f} ms, {name} {1000 * blur:.1f} ms (separable), {1000 * blur_fft:.1f} ms (FFT)"
+    )
+    print(
+        f"ratio blur-loss step / mse step:            {blur / mse:6.2f}   (target <= 1.3; FFT path {blur_fft / mse:.2f})"
+    )
 
     for name, dataset, step in (("dsprites_procedural", dsprites, bvae), ("xysquares", xysquares, mse)):
         rate = pipeline_images_per_second(dataset, b, 4 * args.steps, warmup=5)
-        print(f"ratio pipeline / training images/s, {name:20s} {rate / (b / step):6.1f}   "
-              f"({rate:.0f} vs {b / step:.0f} images/s; target >= 10)")
+        print(
+            f"ratio pipeline / training images/s, {name:20s} {rate / (b / step):6.1f}   "
+            f"({rate:.0f} vs {b / step:.0f} images/s; target >= 10)"
+        )
 
 
 if __name__ == "__main__":

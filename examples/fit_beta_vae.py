@@ -1,6 +1,6 @@
 """Train a beta-VAE with model.fit on procedural dSprites, score it with MIG, save it.
 
-    python examples/fit_beta_vae.py --steps 2000 --output /tmp/bvae.keras
+python examples/fit_beta_vae.py --steps 2000 --output /tmp/bvae.keras
 """
 
 import argparse
@@ -32,7 +32,9 @@ def main():
     model.build((None,) + shape)
     model.compile(optimizer=keras.optimizers.Adam(1e-4))
     epoch = min(500, args.steps)
-    model.fit(data.make_dataset(dsprites, 64, seed=args.seed), steps_per_epoch=epoch, epochs=args.steps // epoch)
+    model.fit(
+        data.make_dataset(dsprites, 64, seed=args.seed), steps_per_epoch=epoch, epochs=args.steps // epoch
+    )
 
     mig = metrics.compute_mig(dsprites, metrics.representation_function(model), args.seed)
     print(f"MIG: {mig['mig']:.3f}")

@@ -58,7 +58,11 @@ def _quiet_stderr():
             _os.dup2(saved, 2)
             _os.close(saved)
             captured.seek(0)
-            kept = [line for line in captured.read().decode(errors="replace").splitlines(True) if not _NOISE.search(line)]
+            kept = [
+                line
+                for line in captured.read().decode(errors="replace").splitlines(True)
+                if not _NOISE.search(line)
+            ]
             if kept:
                 _sys.stderr.write("".join(kept))
                 _sys.stderr.flush()

@@ -21,8 +21,19 @@ import tensorflow as tf
 from kvae.errors import KvaeError
 
 __all__ = [
-    "STRATEGIES", "PRECISIONS", "get_strategy", "precision", "replica", "all_gather", "local_rows",
-    "replica_normal", "loss_factor", "distribute_dataset", "worker_seed", "check_renderable", "render_inputs",
+    "STRATEGIES",
+    "PRECISIONS",
+    "get_strategy",
+    "precision",
+    "replica",
+    "all_gather",
+    "local_rows",
+    "replica_normal",
+    "loss_factor",
+    "distribute_dataset",
+    "worker_seed",
+    "check_renderable",
+    "render_inputs",
 ]
 
 STRATEGIES = ("default", "mirrored", "multi_worker")
@@ -163,8 +174,11 @@ def distribute_dataset(strategy, make, global_batch_size, start=0):
 
     def dataset_fn(context):
         local_replicas = strategy.num_replicas_in_sync // context.num_input_pipelines
-        return make(context.get_per_replica_batch_size(global_batch_size), context.input_pipeline_id,
-                    start * local_replicas)
+        return make(
+            context.get_per_replica_batch_size(global_batch_size),
+            context.input_pipeline_id,
+            start * local_replicas,
+        )
 
     return strategy.distribute_datasets_from_function(dataset_fn)
 

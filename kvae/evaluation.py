@@ -99,7 +99,9 @@ def evaluate(model_dir, metrics=gin.REQUIRED, seed=None, representation="mean"):
         representation: "mean" or "sample" codes.
     """
     if isinstance(metrics, str) or not isinstance(metrics, (list, tuple)) or not metrics:
-        raise KvaeError(f"evaluate.metrics: expected a non-empty list of metric names such as ['mig'], got {metrics!r}")
+        raise KvaeError(
+            f"evaluate.metrics: expected a non-empty list of metric names such as ['mig'], got {metrics!r}"
+        )
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         raise KvaeError(f"evaluate.seed: expected an integer >= 0 or None (the run's seed), got {seed!r}")
     if representation not in ("mean", "sample"):

@@ -13,7 +13,14 @@ import uuid
 
 from kvae.errors import KvaeError
 
-__all__ = ["TEMPORARY_PREFIX", "atomic_path", "write_atomic", "write_json", "read_json", "remove_temporary_files"]
+__all__ = [
+    "TEMPORARY_PREFIX",
+    "atomic_path",
+    "write_atomic",
+    "write_json",
+    "read_json",
+    "remove_temporary_files",
+]
 
 TEMPORARY_PREFIX = ".tmp-"
 

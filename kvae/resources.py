@@ -15,7 +15,10 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 def gin_configs_dir():
     """The directory of kvae's own gin configs (installed wheel or source checkout)."""
-    for candidate in (os.path.join(_PACKAGE, "gin_configs"), os.path.join(os.path.dirname(_PACKAGE), "gin_configs")):
+    for candidate in (
+        os.path.join(_PACKAGE, "gin_configs"),
+        os.path.join(os.path.dirname(_PACKAGE), "gin_configs"),
+    ):
         if os.path.isdir(candidate):
             return candidate
     raise KvaeError(f"kvae's gin configs were not found beside the package {_PACKAGE}; reinstall kvae")

@@ -9,7 +9,9 @@ def test_latent_structure_of_a_hand_built_representation():
     """Latent 0 is factor "b", latent 1 factor "a", latent 2 inactive noise."""
     rng = np.random.default_rng(0)
     factors = np.stack([rng.integers(0, 4, 900), rng.integers(0, 3, 900)], axis=1)
-    mean = np.stack([factors[:, 1] + 0.01 * rng.normal(size=900), factors[:, 0] * 1.0, rng.normal(size=900)], axis=1)
+    mean = np.stack(
+        [factors[:, 1] + 0.01 * rng.normal(size=900), factors[:, 0] * 1.0, rng.normal(size=900)], axis=1
+    )
     logvar = np.log(np.tile([0.01, 0.05, 1.0], (900, 1)))
     result = latent_structure(mean, logvar, factors, ["a", "b"], n_jobs=1)
     information = np.array(result["mutual_information"])

@@ -31,21 +31,35 @@ def test_xysquares_known_values():
 
 def test_the_perturbation_expansiveness_grows_linearly_with_eps():
     """On binary images clip(x + eps f(s)) moves by eps * (its sign pattern): exactly linear in eps."""
-    values = [local_expansiveness(PerturbationFactor(SMALL, eps=eps, num_values=8, scale=8.0), ["s"], num_bases=16, rng=0)["s"] for eps in (0.05, 0.1, 0.2)]
+    values = [
+        local_expansiveness(
+            PerturbationFactor(SMALL, eps=eps, num_values=8, scale=8.0), ["s"], num_bases=16, rng=0
+        )["s"]
+        for eps in (0.05, 0.1, 0.2)
+    ]
     assert values[0] > 0
     np.testing.assert_allclose(np.array(values) / values[0], [1, 2, 4], rtol=1e-6)  # float32 images
-    variances = [explained_global_variance(PerturbationFactor(SMALL, eps=eps, num_values=8, scale=8.0), ["s"], num_bases=16)["s"] for eps in (0.1, 0.2)]
+    variances = [
+        explained_global_variance(
+            PerturbationFactor(SMALL, eps=eps, num_values=8, scale=8.0), ["s"], num_bases=16
+        )["s"]
+        for eps in (0.1, 0.2)
+    ]
     np.testing.assert_allclose(variances[1] / variances[0], 4, rtol=1e-6)  # quadratic: a variance
 
 
 def test_information_level_of_the_encoding_latent():
     rng = np.random.default_rng(0)
     factors = rng.integers(0, 5, (2000, 2))
-    mean = np.stack([rng.normal(size=2000), factors[:, 1] + 0.01 * rng.normal(size=2000), factors[:, 0] * 1.0], axis=1)
+    mean = np.stack(
+        [rng.normal(size=2000), factors[:, 1] + 0.01 * rng.normal(size=2000), factors[:, 0] * 1.0], axis=1
+    )
     logvar = np.log(np.tile([1.0, 0.1, 0.3], (2000, 1)))
     result = information_level(mean, logvar, factors, ["a", "b"])
     assert result["latent"] == {"a": 2, "b": 1}
-    np.testing.assert_allclose([result["information_level"]["a"], result["information_level"]["b"]], [0.7, 0.9])
+    np.testing.assert_allclose(
+        [result["information_level"]["a"], result["information_level"]["b"]], [0.7, 0.9]
+    )
     np.testing.assert_allclose(result["latent_information_level"], [0.0, 0.9, 0.7], atol=1e-12)
     with pytest.raises(KvaeError, match="same shape"):
         information_level(mean, logvar[:, :2], factors)

@@ -24,16 +24,28 @@ class Recorder(keras.callbacks.Callback):
 
 def fit(log_dir, scalar_every, steps_per_epoch=3, steps=9, steps_per_execution=1, step_logs=True):
     keras.utils.set_random_seed(0)
-    model = frames.BetaVAE(nets.FCEncoder(latent_dim=3, image_shape=SHAPE), nets.FCDecoder(image_shape=SHAPE),
-                           beta=2.0, reconstruction_loss="mse", seed=0)
+    model = frames.BetaVAE(
+        nets.FCEncoder(latent_dim=3, image_shape=SHAPE),
+        nets.FCDecoder(image_shape=SHAPE),
+        beta=2.0,
+        reconstruction_loss="mse",
+        seed=0,
+    )
     model.build((None,) + SHAPE)
     model.compile(optimizer=keras.optimizers.Adam(1e-2), steps_per_execution=steps_per_execution)
     recorder = Recorder()
-    logger = callbacks.TensorBoardLogger(str(log_dir), IMAGES[:2], scalar_every=scalar_every, image_every=1000,
-                                         heldout=IMAGES[-16:])
+    logger = callbacks.TensorBoardLogger(
+        str(log_dir), IMAGES[:2], scalar_every=scalar_every, image_every=1000, heldout=IMAGES[-16:]
+    )
     data = tf.data.Dataset.from_tensor_slices(IMAGES).batch(8).repeat()
-    model.fit(data, steps_per_epoch=steps_per_epoch, epochs=steps // steps_per_epoch, verbose=0, shuffle=False,
-              callbacks=[callbacks.StepLogs()] * step_logs + [recorder, logger])
+    model.fit(
+        data,
+        steps_per_epoch=steps_per_epoch,
+        epochs=steps // steps_per_epoch,
+        verbose=0,
+        shuffle=False,
+        callbacks=[callbacks.StepLogs()] * step_logs + [recorder, logger],
+    )
     return model, recorder, model_figures.read_scalars(str(log_dir))
 
 
@@ -47,7 +59,9 @@ def test_tensorboard_scalars_are_exact_step_values_and_window_means(tmp_path):
     firsts = [value for batch, value, _ in keras_logs.logs if batch == 0]
     np.testing.assert_allclose(loss[[0, 3, 6]], firsts, rtol=1e-5)
     running = [value for _, value, _ in keras_logs.logs]
-    assert not np.allclose(loss, running, rtol=1e-3)  # what TensorBoard showed before: lagging, reset per epoch
+    assert not np.allclose(
+        loss, running, rtol=1e-3
+    )  # what TensorBoard showed before: lagging, reset per epoch
 
     # Windows of 4 steps across epochs of 3: the exact mean of the steps since the previous point.
     _, _, windows = fit(tmp_path / "b", scalar_every=4)
@@ -96,4 +110,6 @@ def test_progress_lines_show_the_window_means_rounded_and_a_bar_redraws_one_line
         progress.on_step_end(step, {"loss": 1.0})
     progress.message("step 4 metrics (reduced sizes): mig 0.1")
     progress.on_train_end()
-    assert bar.getvalue().count("\r") == 4 and bar.getvalue().endswith("\nstep 4 metrics (reduced sizes): mig 0.1\n")
+    assert bar.getvalue().count("\r") == 4 and bar.getvalue().endswith(
+        "\nstep 4 metrics (reduced sizes): mig 0.1\n"
+    )

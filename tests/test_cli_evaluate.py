@@ -35,12 +35,17 @@ def run_dir(tmp_path_factory):
 def kvae_evaluate(model_dir, *bindings, configs=()):
     command = [sys.executable, "-m", "kvae.cli.evaluate", f"--model_dir={model_dir}"]
     command += [f"--gin_config={c}" for c in configs] + [f"--gin_bindings={b}" for b in bindings]
-    return subprocess.run(command, capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL, cwd=REPO)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL, cwd=REPO
+    )
 
 
 def test_evaluate_writes_each_metric_with_settings_seed_and_dataset(run_dir):
     result = kvae_evaluate(
-        run_dir.root, "evaluate.metrics = ['mig', 'active_units']", "mig.num_train = 400", "active_units.num_points = 200"
+        run_dir.root,
+        "evaluate.metrics = ['mig', 'active_units']",
+        "mig.num_train = 400",
+        "active_units.num_points = 200",
     )
     assert result.returncode == 0, result.stderr[-3000:]
     mig = json.loads(open(run_dir.eval_results("mig")).read())
@@ -50,7 +55,10 @@ def test_evaluate_writes_each_metric_with_settings_seed_and_dataset(run_dir):
     # The same numbers as the library computes directly with the same seed and dataset.
     model = keras.saving.load_model(run_dir.model)
     direct = metrics.compute_mig(
-        data.XYSquares(grid_spacing=4), metrics.representation_function(model, mode="posterior"), 7, num_train=400
+        data.XYSquares(grid_spacing=4),
+        metrics.representation_function(model, mode="posterior"),
+        7,
+        num_train=400,
     )
     np.testing.assert_allclose(mig["values"]["mig"], direct["mig"], rtol=1e-6)
     units = json.loads(open(run_dir.eval_results("active_units")).read())

@@ -9,7 +9,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def kvae_list(*args):
-    return subprocess.run([sys.executable, "-m", "kvae.cli.list", *args], cwd=REPO, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "kvae.cli.list", *args], cwd=REPO, capture_output=True, text=True
+    )
 
 
 def sections(stdout):
@@ -32,7 +34,9 @@ def test_list_all_prints_every_registry_aligned_with_docs():
     assert list(found)[:5] == ["frames", "nets", "losses", "datasets", "metrics"]
     frames = dict(found["frames"])
     assert frames["beta_vae"] == "beta-VAE: `reconstruction + beta * KL` (Higgins et al. 2017)."
-    assert frames["group_vae"].startswith("GVAE with labels") and "grouped_vae" in frames and len(frames) == 12
+    assert (
+        frames["group_vae"].startswith("GVAE with labels") and "grouped_vae" in frames and len(frames) == 12
+    )
     assert dict(found["nets"])["conv_encoder"].startswith("Conv 32-32-64-64")
     assert dict(found["losses"])["mse"] == "Squared error summed over pixels, on sigmoid(logits)."
     assert "<base>_<box|gau>_r<radius>_l<weight>_k<alpha>[_norm_sum|_norm_none]" in result.stdout

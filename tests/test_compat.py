@@ -34,7 +34,9 @@ LICENSE = """\
 """
 
 # disentanglement_lib/examples/model.gin
-EXAMPLE_MODEL = LICENSE + """\
+EXAMPLE_MODEL = (
+    LICENSE
+    + """\
 dataset.name = "dsprites_full"
 model.batch_size = 64
 model.model = @vae()
@@ -55,9 +57,12 @@ encoder.encoder_fn = @conv_encoder
 decoder.decoder_fn = @deconv_decoder
 reconstruction_loss.loss_fn = @bernoulli_loss
 """
+)
 
 # disentanglement_lib/config/unsupervised_study_v1/model_configs/shared.gin
-SHARED = LICENSE + """\
+SHARED = (
+    LICENSE
+    + """\
 model.batch_size = 64
 encoder.num_latent = 10
 model.model = @vae()
@@ -83,11 +88,14 @@ encoder.encoder_fn = @conv_encoder
 decoder.decoder_fn = @deconv_decoder
 reconstruction_loss.loss_fn = @bernoulli_loss
 """
+)
 
 # unsupervised_study_v1/postprocess_configs/{mean,sampled}.gin
 POSTPROCESS = {
-    "mean": LICENSE + 'postprocess.postprocess_fn = @mean_representation\ndataset.name="auto"\npostprocess.random_seed = 0\n',
-    "sample": LICENSE + 'postprocess.postprocess_fn = @sampled_representation\ndataset.name="auto"\npostprocess.random_seed = 0\n',
+    "mean": LICENSE
+    + 'postprocess.postprocess_fn = @mean_representation\ndataset.name="auto"\npostprocess.random_seed = 0\n',
+    "sample": LICENSE
+    + 'postprocess.postprocess_fn = @sampled_representation\ndataset.name="auto"\npostprocess.random_seed = 0\n',
 }
 
 _EVAL = 'dataset.name="auto"\nevaluation.random_seed = 0\n'
@@ -95,55 +103,84 @@ _HISTOGRAM = "discretizer.discretizer_fn = @histogram_discretizer\ndiscretizer.n
 # unsupervised_study_v1/metric_configs/*.gin: text, the kvae metric, and the kvae settings it must give.
 METRIC_CONFIGS = {
     "beta_vae_sklearn.gin": (
-        "evaluation.evaluation_fn = @beta_vae_sklearn\n" + _EVAL
+        "evaluation.evaluation_fn = @beta_vae_sklearn\n"
+        + _EVAL
         + "beta_vae_sklearn.batch_size=64\nbeta_vae_sklearn.num_train=10000\nbeta_vae_sklearn.num_eval=5000\n",
-        "beta_vae", {"beta_vae.batch_size": 64, "beta_vae.num_train": 10000, "beta_vae.num_eval": 5000},
+        "beta_vae",
+        {"beta_vae.batch_size": 64, "beta_vae.num_train": 10000, "beta_vae.num_eval": 5000},
     ),
     "dci.gin": (
         "evaluation.evaluation_fn = @dci\n" + _EVAL + "dci.num_train=10000\ndci.num_test=5000\n",
-        "dci", {"dci.num_train": 10000, "dci.num_test": 5000},
+        "dci",
+        {"dci.num_train": 10000, "dci.num_test": 5000},
     ),
     "downstream_task_boosted_trees.gin": (
-        "evaluation.evaluation_fn = @downstream_task\n" + _EVAL
+        "evaluation.evaluation_fn = @downstream_task\n"
+        + _EVAL
         + "downstream_task.num_train=[10, 100,1000,10000]\ndownstream_task.num_test=5000\n"
         + "predictor.predictor_fn = @gradient_boosting_classifier\n",
         "downstream_gradient_boosting",
-        {"downstream_gradient_boosting.num_train": [10, 100, 1000, 10000], "downstream_gradient_boosting.num_test": 5000},
+        {
+            "downstream_gradient_boosting.num_train": [10, 100, 1000, 10000],
+            "downstream_gradient_boosting.num_test": 5000,
+        },
     ),
     "downstream_task_logistic_regression.gin": (
-        "evaluation.evaluation_fn = @downstream_task\n" + _EVAL
+        "evaluation.evaluation_fn = @downstream_task\n"
+        + _EVAL
         + "downstream_task.num_train=[10, 100,1000,10000]\ndownstream_task.num_test=5000\n"
         + "predictor.predictor_fn = @logistic_regression_cv\n",
         "downstream_logistic_regression",
-        {"downstream_logistic_regression.num_train": [10, 100, 1000, 10000], "downstream_logistic_regression.num_test": 5000},
+        {
+            "downstream_logistic_regression.num_train": [10, 100, 1000, 10000],
+            "downstream_logistic_regression.num_test": 5000,
+        },
     ),
     "factor_vae_metric.gin": (
-        "evaluation.evaluation_fn = @factor_vae_score\n" + _EVAL
+        "evaluation.evaluation_fn = @factor_vae_score\n"
+        + _EVAL
         + "factor_vae_score.num_variance_estimate=10000\nfactor_vae_score.num_train=10000\n"
         + "factor_vae_score.num_eval=5000\nfactor_vae_score.batch_size=64\nprune_dims.threshold = 0.05\n\n",
         "factor_vae",
-        {"factor_vae.num_variance_estimate": 10000, "factor_vae.num_train": 10000, "factor_vae.num_eval": 5000,
-         "factor_vae.batch_size": 64, "factor_vae.threshold": 0.05},
+        {
+            "factor_vae.num_variance_estimate": 10000,
+            "factor_vae.num_train": 10000,
+            "factor_vae.num_eval": 5000,
+            "factor_vae.batch_size": 64,
+            "factor_vae.threshold": 0.05,
+        },
     ),
     "mig.gin": (
         "evaluation.evaluation_fn = @mig\n" + _EVAL + "mig.num_train=10000\n" + _HISTOGRAM,
-        "mig", {"mig.num_train": 10000, "mig.num_bins": 20},
+        "mig",
+        {"mig.num_train": 10000, "mig.num_bins": 20},
     ),
     "modularity_explicitness.gin": (
-        "evaluation.evaluation_fn = @modularity_explicitness\n" + _EVAL
-        + "modularity_explicitness.num_train=10000\nmodularity_explicitness.num_test=5000\n" + _HISTOGRAM,
+        "evaluation.evaluation_fn = @modularity_explicitness\n"
+        + _EVAL
+        + "modularity_explicitness.num_train=10000\nmodularity_explicitness.num_test=5000\n"
+        + _HISTOGRAM,
         "modularity_explicitness",
-        {"modularity_explicitness.num_train": 10000, "modularity_explicitness.num_test": 5000,
-         "modularity_explicitness.num_bins": 20},
+        {
+            "modularity_explicitness.num_train": 10000,
+            "modularity_explicitness.num_test": 5000,
+            "modularity_explicitness.num_bins": 20,
+        },
     ),
     "sap_score.gin": (
-        "evaluation.evaluation_fn = @sap_score\n" + _EVAL
+        "evaluation.evaluation_fn = @sap_score\n"
+        + _EVAL
         + "sap_score.num_train=10000\nsap_score.num_test=5000\nsap_score.continuous_factors=False\n",
-        "sap", {"sap.num_train": 10000, "sap.num_test": 5000, "sap.continuous_factors": False},
+        "sap",
+        {"sap.num_train": 10000, "sap.num_test": 5000, "sap.continuous_factors": False},
     ),
     "unsupervised.gin": (
-        "evaluation.evaluation_fn = @unsupervised_metrics\n" + _EVAL + "unsupervised_metrics.num_train=10000\n" + _HISTOGRAM,
-        "unsupervised", {"unsupervised.num_train": 10000, "unsupervised.num_bins": 20},
+        "evaluation.evaluation_fn = @unsupervised_metrics\n"
+        + _EVAL
+        + "unsupervised_metrics.num_train=10000\n"
+        + _HISTOGRAM,
+        "unsupervised",
+        {"unsupervised.num_train": 10000, "unsupervised.num_bins": 20},
     ),
 }
 # config/sample/irs/irs.gin
@@ -159,25 +196,58 @@ SWEEP = {
         {"train.model": "@BetaVAE", "BetaVAE.beta": 16.0},
     ),
     "annealed_vae": (
-        ["model.name = 'annealed_vae'", "annealed_vae.c_max = 25.0", "annealed_vae.iteration_threshold = 100000",
-         "annealed_vae.gamma = 1000", "model.model = @annealed_vae()"],
-        {"train.model": "@AnnealedVAE", "AnnealedVAE.c_max": 25.0, "AnnealedVAE.iteration_threshold": 100000,
-         "AnnealedVAE.gamma": 1000},
+        [
+            "model.name = 'annealed_vae'",
+            "annealed_vae.c_max = 25.0",
+            "annealed_vae.iteration_threshold = 100000",
+            "annealed_vae.gamma = 1000",
+            "model.model = @annealed_vae()",
+        ],
+        {
+            "train.model": "@AnnealedVAE",
+            "AnnealedVAE.c_max": 25.0,
+            "AnnealedVAE.iteration_threshold": 100000,
+            "AnnealedVAE.gamma": 1000,
+        },
     ),
     "factor_vae": (
-        ["model.name = 'factor_vae'", "factor_vae.gamma = 30.0", "model.model = @factor_vae()",
-         "discriminator.discriminator_fn = @fc_discriminator"],
+        [
+            "model.name = 'factor_vae'",
+            "factor_vae.gamma = 30.0",
+            "model.model = @factor_vae()",
+            "discriminator.discriminator_fn = @fc_discriminator",
+        ],
         {"train.model": "@FactorVAE", "FactorVAE.gamma": 30.0, "FactorVAE.discriminator": "@Discriminator()"},
     ),
     "dip_vae_i": (
-        ["model.name = 'dip_vae_i'", "model.model = @dip_vae()", "dip_vae.lambda_od = 5.0",
-         "dip_vae.lambda_d_factor = 10.0", "dip_vae.dip_type = 'i'"],
-        {"train.model": "@DIPVAE", "DIPVAE.lambda_od": 5.0, "DIPVAE.lambda_d_factor": 10.0, "DIPVAE.dip_type": "i"},
+        [
+            "model.name = 'dip_vae_i'",
+            "model.model = @dip_vae()",
+            "dip_vae.lambda_od = 5.0",
+            "dip_vae.lambda_d_factor = 10.0",
+            "dip_vae.dip_type = 'i'",
+        ],
+        {
+            "train.model": "@DIPVAE",
+            "DIPVAE.lambda_od": 5.0,
+            "DIPVAE.lambda_d_factor": 10.0,
+            "DIPVAE.dip_type": "i",
+        },
     ),
     "dip_vae_ii": (
-        ["model.name = 'dip_vae_ii'", "model.model = @dip_vae()", "dip_vae.lambda_od = 20.0",
-         "dip_vae.lambda_d_factor = 1.0", "dip_vae.dip_type = 'ii'"],
-        {"train.model": "@DIPVAE", "DIPVAE.lambda_od": 20.0, "DIPVAE.lambda_d_factor": 1.0, "DIPVAE.dip_type": "ii"},
+        [
+            "model.name = 'dip_vae_ii'",
+            "model.model = @dip_vae()",
+            "dip_vae.lambda_od = 20.0",
+            "dip_vae.lambda_d_factor = 1.0",
+            "dip_vae.dip_type = 'ii'",
+        ],
+        {
+            "train.model": "@DIPVAE",
+            "DIPVAE.lambda_od": 20.0,
+            "DIPVAE.lambda_d_factor": 1.0,
+            "DIPVAE.dip_type": "ii",
+        },
     ),
     "beta_tc_vae": (
         ["model.name = 'beta_tc_vae'", "model.model = @beta_tc_vae()", "beta_tc_vae.beta = 6.0"],
@@ -214,13 +284,26 @@ def assert_bound(expected):
 def test_example_model_gin_gives_the_study_settings():
     translation = dlib.translate(EXAMPLE_MODEL)
     gin.parse_config(translation.bindings)
-    assert_bound({
-        "train.model": "@BetaVAE", "BetaVAE.beta": 4, "train.latent_dim": 10, "train.steps": 5,
-        "train.batch_size": 64, "train.seed": 0, "dataset.name": "dsprites",
-        "reconstruction_loss.name": "bernoulli", "train.encoder": "@ConvEncoder", "train.decoder": "@ConvDecoder",
-        "ConvEncoder.kernel_sizes": (4, 4, 2, 2), "optimizer.name": "adam", "optimizer.learning_rate": 1e-4,
-        "optimizer.beta_1": 0.9, "optimizer.beta_2": 0.999, "optimizer.epsilon": 1e-8,
-    })
+    assert_bound(
+        {
+            "train.model": "@BetaVAE",
+            "BetaVAE.beta": 4,
+            "train.latent_dim": 10,
+            "train.steps": 5,
+            "train.batch_size": 64,
+            "train.seed": 0,
+            "dataset.name": "dsprites",
+            "reconstruction_loss.name": "bernoulli",
+            "train.encoder": "@ConvEncoder",
+            "train.decoder": "@ConvDecoder",
+            "ConvEncoder.kernel_sizes": (4, 4, 2, 2),
+            "optimizer.name": "adam",
+            "optimizer.learning_rate": 1e-4,
+            "optimizer.beta_1": 0.9,
+            "optimizer.beta_2": 0.999,
+            "optimizer.epsilon": 1e-8,
+        }
+    )
     assert translation.representation is None and translation.metrics == []
 
 
@@ -228,17 +311,33 @@ def test_example_model_gin_gives_the_study_settings():
 @pytest.mark.parametrize("dataset", ["cars3d", "shapes3d", "dsprites_full"])
 def test_shared_gin_with_the_sweep_bindings(name, dataset):
     bindings, expected = SWEEP[name]
-    seeds_and_nets = ["encoder.encoder_fn = @conv_encoder", "decoder.decoder_fn = @deconv_decoder", "model.random_seed = 7"]
-    translation = dlib.translate("\n".join([SHARED, f"dataset.name = '{dataset}'", *seeds_and_nets, *bindings]))
+    seeds_and_nets = [
+        "encoder.encoder_fn = @conv_encoder",
+        "decoder.decoder_fn = @deconv_decoder",
+        "model.random_seed = 7",
+    ]
+    translation = dlib.translate(
+        "\n".join([SHARED, f"dataset.name = '{dataset}'", *seeds_and_nets, *bindings])
+    )
     gin.parse_config(translation.bindings)
-    assert_bound({**expected, "dataset.name": {"dsprites_full": "dsprites"}.get(dataset, dataset), "train.seed": 7,
-                  "train.steps": 300000, "train.latent_dim": 10, "optimizer.learning_rate": 1e-4})
+    assert_bound(
+        {
+            **expected,
+            "dataset.name": {"dsprites_full": "dsprites"}.get(dataset, dataset),
+            "train.seed": 7,
+            "train.steps": 300000,
+            "train.latent_dim": 10,
+            "optimizer.learning_rate": 1e-4,
+        }
+    )
 
 
 def test_factor_vae_gets_the_discriminator_optimizer_of_shared_gin():
     files, bindings = dlib.translate_files([], [*SWEEP["factor_vae"][0]])
     gin.parse_config(dlib.translate(SHARED).bindings + bindings)
-    frame = gin.query_parameter("train.model").scoped_configurable_fn(nets.ConvEncoder(latent_dim=4), nets.ConvDecoder())
+    frame = gin.query_parameter("train.model").scoped_configurable_fn(
+        nets.ConvEncoder(latent_dim=4), nets.ConvDecoder()
+    )
     settings = frame.discriminator_optimizer.get_config()
     assert (settings["beta_1"], settings["beta_2"], settings["epsilon"]) == (0.5, 0.9, 1e-8)
     assert settings["learning_rate"] == pytest.approx(1e-4)
@@ -258,11 +357,22 @@ def test_adam_bindings_resolve_as_gin_resolves_them_in_disentanglement_lib():
     """
     gin.parse_config(dlib.translate(text).bindings)
     # The VAE: vae_optimizer.learning_rate beats its scope's, unscoped values apply, TF1's beta2 default.
-    assert_bound({"optimizer.learning_rate": 0.003, "optimizer.beta_1": 0.5, "optimizer.beta_2": 0.999,
-                  "optimizer.epsilon": 0.01})
+    assert_bound(
+        {
+            "optimizer.learning_rate": 0.003,
+            "optimizer.beta_1": 0.5,
+            "optimizer.beta_2": 0.999,
+            "optimizer.epsilon": 0.01,
+        }
+    )
     # The discriminator: its scope beats unscoped whatever the order, TF1's learning rate, nothing of vae/'s.
-    assert_bound({"discriminator/optimizer.beta_1": 0.6, "discriminator/optimizer.learning_rate": 0.001,
-                  "discriminator/optimizer.epsilon": 0.01})
+    assert_bound(
+        {
+            "discriminator/optimizer.beta_1": 0.6,
+            "discriminator/optimizer.learning_rate": 0.001,
+            "discriminator/optimizer.epsilon": 0.01,
+        }
+    )
 
 
 @pytest.mark.parametrize("file_name", sorted(METRIC_CONFIGS))
@@ -294,7 +404,9 @@ def test_irs_config_and_several_configs_evaluate_together():
     assert translation.metrics == ["mig", "dci", "irs", "downstream_logistic_regression"]
     assert translation.representation == "sample"
     gin.parse_config(translation.bindings)
-    assert_bound({"evaluate.representation": "sample", "irs.num_train": 10000, "irs.num_bins": 20, "mig.num_bins": 20})
+    assert_bound(
+        {"evaluate.representation": "sample", "irs.num_train": 10000, "irs.num_bins": 20, "mig.num_bins": 20}
+    )
 
 
 @pytest.mark.parametrize("representation", ["mean", "sample"])
@@ -304,21 +416,36 @@ def test_postprocess_configs_choose_the_representation(representation):
     assert translation.bindings == [f"evaluate.representation = {representation!r}"]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("vae.gama = 4", "binding vae.gama is not supported by kvae; supported vae.* bindings: vae.beta"),
-    ("model.model = @vae()\nadam.beta = 3", "binding:2: disentanglement_lib binding adam.beta is not supported"),
-    ('dataset.name = "dsprites_noshape"', "dataset.name = 'dsprites_noshape' is not supported by kvae; supported values: 'dsprites_full'"),
-    ("evaluation.evaluation_fn = @udr_sklearn", "supported values: @mig, @beta_vae_sklearn"),
-    ("discretizer.discretizer_fn = @percentile_discretizer", "supported values: @histogram_discretizer"),
-    ("reconstruction_loss.activation = 'tanh'", "supported values: 'logits'"),
-    ("vae_optimizer.optimizer_fn = @GradientDescentOptimizer", "supported values: @AdamOptimizer"),
-    ("foo/vae.beta = 3", "scoped binding foo/vae.beta is not supported"),
-    ("evaluation.evaluation_fn = @downstream_task", "needs predictor.predictor_fn"),
-    ("vae_optimizer.learning_rate = @exponential_decay", "takes a value, not the reference @exponential_decay"),
-    ("model.model = @vae()\nother/AdamOptimizer.beta1 = 0.5", "AdamOptimizer scope 'other' is used by no optimizer_fn"),
-    ("BETA = 4\nvae.beta = %BETA", "is not supported in a disentanglement_lib config"),
-    ("vae.beta = 4\nmodel.model = = 3", "binding:2: gin syntax error in 'model.model = = 3'"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("vae.gama = 4", "binding vae.gama is not supported by kvae; supported vae.* bindings: vae.beta"),
+        (
+            "model.model = @vae()\nadam.beta = 3",
+            "binding:2: disentanglement_lib binding adam.beta is not supported",
+        ),
+        (
+            'dataset.name = "dsprites_noshape"',
+            "dataset.name = 'dsprites_noshape' is not supported by kvae; supported values: 'dsprites_full'",
+        ),
+        ("evaluation.evaluation_fn = @udr_sklearn", "supported values: @mig, @beta_vae_sklearn"),
+        ("discretizer.discretizer_fn = @percentile_discretizer", "supported values: @histogram_discretizer"),
+        ("reconstruction_loss.activation = 'tanh'", "supported values: 'logits'"),
+        ("vae_optimizer.optimizer_fn = @GradientDescentOptimizer", "supported values: @AdamOptimizer"),
+        ("foo/vae.beta = 3", "scoped binding foo/vae.beta is not supported"),
+        ("evaluation.evaluation_fn = @downstream_task", "needs predictor.predictor_fn"),
+        (
+            "vae_optimizer.learning_rate = @exponential_decay",
+            "takes a value, not the reference @exponential_decay",
+        ),
+        (
+            "model.model = @vae()\nother/AdamOptimizer.beta1 = 0.5",
+            "AdamOptimizer scope 'other' is used by no optimizer_fn",
+        ),
+        ("BETA = 4\nvae.beta = %BETA", "is not supported in a disentanglement_lib config"),
+        ("vae.beta = 4\nmodel.model = = 3", "binding:2: gin syntax error in 'model.model = = 3'"),
+    ],
+)
 def test_unsupported_bindings_are_one_line_errors_naming_them(text, expected):
     with pytest.raises(KvaeError) as error:
         dlib.translate(text)
@@ -326,7 +453,13 @@ def test_unsupported_bindings_are_one_line_errors_naming_them(text, expected):
 
 
 def test_detection_says_true_for_dlib_configs_and_false_for_every_kvae_config():
-    dlib_texts = [EXAMPLE_MODEL, SHARED, IRS, *POSTPROCESS.values(), *(text for text, _, _ in METRIC_CONFIGS.values())]
+    dlib_texts = [
+        EXAMPLE_MODEL,
+        SHARED,
+        IRS,
+        *POSTPROCESS.values(),
+        *(text for text, _, _ in METRIC_CONFIGS.values()),
+    ]
     dlib_texts += [b for bindings, _ in SWEEP.values() for b in bindings if not b.startswith("model.name")]
     assert all(dlib.is_dlib_config(text) for text in dlib_texts)
     kvae_files = glob.glob(os.path.join(REPO, "gin_configs", "**", "*.gin"), recursive=True)
@@ -335,7 +468,9 @@ def test_detection_says_true_for_dlib_configs_and_false_for_every_kvae_config():
         with open(path) as f:
             assert not dlib.is_dlib_config(f.read()), path
     assert not dlib.is_dlib_config("dataset.name = 'cars3d'\nmig.num_train = 100")  # the same in both
-    assert not dlib.is_dlib_config("train.steps = = 3\nvae.beta = 4")  # kvae's parser reports the syntax error
+    assert not dlib.is_dlib_config(
+        "train.steps = = 3\nvae.beta = 4"
+    )  # kvae's parser reports the syntax error
 
 
 def test_shared_selectors_are_exactly_the_dlib_names_kvae_configures():
@@ -376,10 +511,16 @@ def test_translate_files_follows_includes_and_passes_kvae_configs_through(tmp_pa
     shared = write(tmp_path, "shared.gin", SHARED)
     model = write(tmp_path, "model.gin", "include 'shared.gin'\nvae.beta = 8.\n")
     kvae_config = os.path.join(REPO, "gin_configs", "datasets", "xysquares.gin")
-    files, bindings = dlib.translate_files([kvae_config, model], ["XYSquares.grid_spacing = 4", "model.training_steps = 9"])
+    files, bindings = dlib.translate_files(
+        [kvae_config, model], ["XYSquares.grid_spacing = 4", "model.training_steps = 9"]
+    )
     assert files == [kvae_config]
     assert bindings[-1] == "XYSquares.grid_spacing = 4"  # kvae bindings come last, after the dlib config
-    assert "BetaVAE.beta = 8.0" in bindings and "train.steps = 9" in bindings and "train.steps = 300000" not in bindings
+    assert (
+        "BetaVAE.beta = 8.0" in bindings
+        and "train.steps = 9" in bindings
+        and "train.steps = 300000" not in bindings
+    )
     assert dlib.translate_files([shared], [], force=True)[1] == dlib.translate(SHARED).bindings
     with pytest.raises(KvaeError, match="included file 'missing.gin' not found"):
         dlib.translate_files([write(tmp_path, "bad.gin", "include 'missing.gin'\nvae.beta = 1.")])
@@ -387,7 +528,12 @@ def test_translate_files_follows_includes_and_passes_kvae_configs_through(tmp_pa
 
 def test_example_model_gin_trains_unchanged(tmp_path):
     model = write(tmp_path, "model.gin", EXAMPLE_MODEL)
-    tiny = ["dataset.name = 'xysquares'", "train.batch_size = 8", "mig.num_train = 200", "train.image_every = 5"]
+    tiny = [
+        "dataset.name = 'xysquares'",
+        "train.batch_size = 8",
+        "mig.num_train = 200",
+        "train.image_every = 5",
+    ]
     dlib.parse_gin([model], tiny)
     result = kvae.training.train(str(tmp_path / "run"))
     train = result["train"]
@@ -400,6 +546,7 @@ def test_example_model_gin_trains_unchanged(tmp_path):
     with open(tmp_path / "run" / "results" / "eval" / "mean" / "mig.json") as f:
         assert json.load(f)["values"]["mig"] >= 0.0
 
+
 def test_kvae_train_and_evaluate_read_dlib_configs_from_the_command_line(tmp_path):
     """The CLIs detect dlib files: dlib's model.gin trains, its sampled.gin + mig.gin evaluate (sample codes)."""
     import subprocess
@@ -407,18 +554,33 @@ def test_kvae_train_and_evaluate_read_dlib_configs_from_the_command_line(tmp_pat
 
     def cli(program, *args):
         command = [sys.executable, "-m", f"kvae.cli.{program}", *args]
-        return subprocess.run(command, capture_output=True, text=True, timeout=400, stdin=subprocess.DEVNULL, cwd=tmp_path)
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=400, stdin=subprocess.DEVNULL, cwd=tmp_path
+        )
 
     run_dir = tmp_path / "run"
-    model = write(tmp_path, "model.gin", EXAMPLE_MODEL.replace("model.training_steps = 5", "model.training_steps = 2"))
-    trained = cli("train", f"--gin_config={model}", f"--model_dir={run_dir}", "--gin_bindings=dataset.name = 'xysquares'",
-                  "--gin_bindings=train.batch_size = 8", "--gin_bindings=train.eval_metrics = []")
+    model = write(
+        tmp_path, "model.gin", EXAMPLE_MODEL.replace("model.training_steps = 5", "model.training_steps = 2")
+    )
+    trained = cli(
+        "train",
+        f"--gin_config={model}",
+        f"--model_dir={run_dir}",
+        "--gin_bindings=dataset.name = 'xysquares'",
+        "--gin_bindings=train.batch_size = 8",
+        "--gin_bindings=train.eval_metrics = []",
+    )
     assert trained.returncode == 0, trained.stderr[-2000:]
     assert json.loads((run_dir / "results" / "train.json").read_text())["steps"] == 2
     sampled = write(tmp_path, "sampled.gin", POSTPROCESS["sample"])
     mig = write(tmp_path, "mig.gin", METRIC_CONFIGS["mig.gin"][0])
-    evaluated = cli("evaluate", f"--model_dir={run_dir}", f"--gin_config={sampled}", f"--gin_config={mig}",
-                    "--gin_bindings=mig.num_train = 200")
+    evaluated = cli(
+        "evaluate",
+        f"--model_dir={run_dir}",
+        f"--gin_config={sampled}",
+        f"--gin_config={mig}",
+        "--gin_bindings=mig.num_train = 200",
+    )
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
     result = json.loads((run_dir / "results" / "eval" / "sample" / "mig.json").read_text())
     assert result["representation"] == "sample" and result["settings"]["num_train"] == 200
@@ -430,7 +592,10 @@ def test_kvae_train_and_evaluate_read_dlib_configs_from_the_command_line(tmp_pat
     try:
         gin.clear_config()
         common.parse_gin(["models/factor_vae.gin", "datasets/xysquares.gin"], [])
-        assert gin.query_parameter("FactorVAE.gamma") == 30.0 and gin.query_parameter("dataset.name") == "xysquares"
+        assert (
+            gin.query_parameter("FactorVAE.gamma") == 30.0
+            and gin.query_parameter("dataset.name") == "xysquares"
+        )
     finally:
         os.chdir(REPO)
         gin.clear_config()

@@ -33,7 +33,9 @@ def test_errors(written, tmp_path, monkeypatch):
         Cars3D(directory=str(written[0] / "cars"))
     (tmp_path / "cars").mkdir()
     scipy.io.savemat(str(tmp_path / "cars" / "a.mat"), {"im": np.zeros((64, 64, 3, 24, 4), np.uint8)})
-    with pytest.raises(CorruptDatasetError, match=r"'im' of shape \(64, 64, 3, 24, 4\), expected 128x128x3x24x4"):
+    with pytest.raises(
+        CorruptDatasetError, match=r"'im' of shape \(64, 64, 3, 24, 4\), expected 128x128x3x24x4"
+    ):
         Cars3D(factor_sizes=(4, 24, 1))
     (tmp_path / "cars" / "a.mat").write_bytes(b"not a mat file" * 20)
     with pytest.raises(CorruptDatasetError, match="not a MATLAB file"):

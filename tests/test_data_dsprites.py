@@ -27,7 +27,9 @@ def test_interface(data):
     np.testing.assert_allclose(data.scales, np.linspace(0.5, 1, 6))
     # The real file's values (latents_values of dsprites_ndarray_co1sh3sc6or40x32y32_64x64): 2 pi included.
     np.testing.assert_allclose(data.orientations, np.linspace(0, 2 * np.pi, 40))
-    assert data.orientations[-1] == pytest.approx(2 * np.pi) and data.orientations[1] == pytest.approx(2 * np.pi / 39)
+    assert data.orientations[-1] == pytest.approx(2 * np.pi) and data.orientations[1] == pytest.approx(
+        2 * np.pi / 39
+    )
     np.testing.assert_allclose(data.positions, np.linspace(0, 1, 32))
     assert kvae.data.get("dsprites_procedural").factor_sizes == data.factor_sizes
 
@@ -69,22 +71,40 @@ def test_centroid_follows_position(data, shape):
 
 def test_sprites_stay_inside_the_frame(data):
     """Every sprite lies in its circle of radius 10 * scale, which fits the frame at extreme positions."""
-    factors = np.array([[s, c, o, x, y] for s in range(3) for c in (0, 5) for o in range(0, 40, 3)
-                        for x, y in [(0, 0), (31, 31), (0, 31), (31, 0), (16, 9)]])
+    factors = np.array(
+        [
+            [s, c, o, x, y]
+            for s in range(3)
+            for c in (0, 5)
+            for o in range(0, 40, 3)
+            for x, y in [(0, 0), (31, 31), (0, 31), (31, 0), (16, 9)]
+        ]
+    )
     centres = 10 + 44 * data.positions[factors[:, 3:]]
     radii = 10 * data.scales[factors[:, 1]]
     rows, cols = np.mgrid[:64, :64] + 0.5
     for image, (cx, cy), r in zip(data.render(factors)[..., 0], centres, radii):
         assert np.all(np.hypot(cols - cx, rows - cy)[image > 0] <= r)
     # The largest sprites keep their area at all four corners (the centres are 44 px apart).
-    corners = data.render([[s, 5, o, x, y] for x, y in [(0, 0), (31, 31), (0, 31), (31, 0)]
-                           for s in range(3) for o in range(40)]).sum(axis=(1, 2, 3))
+    corners = data.render(
+        [
+            [s, 5, o, x, y]
+            for x, y in [(0, 0), (31, 31), (0, 31), (31, 0)]
+            for s in range(3)
+            for o in range(40)
+        ]
+    ).sum(axis=(1, 2, 3))
     assert np.all(corners.reshape(4, -1) == corners[:120])
 
 
 def test_orientation_2pi_repeats_orientation_0_as_in_the_real_file(data):
-    first, last = data.render([[shape, scale, o, 12, 20] for shape in range(3) for scale in (0, 5) for o in (0, 39)])[
-        :, ..., 0].reshape(6, 2, 64, 64).transpose(1, 0, 2, 3)
+    first, last = (
+        data.render([[shape, scale, o, 12, 20] for shape in range(3) for scale in (0, 5) for o in (0, 39)])[
+            :, ..., 0
+        ]
+        .reshape(6, 2, 64, 64)
+        .transpose(1, 0, 2, 3)
+    )
     assert np.sum(first != last) <= 2  # cos(2 pi) and sin(2 pi) round in float32
     assert np.sum(first) > 0
 

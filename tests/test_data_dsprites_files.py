@@ -4,8 +4,18 @@ import numpy as np
 import pytest
 
 import kvae.data
-from kvae.data import ColorDSprites, CorruptDatasetError, DSprites, MissingDatasetError, NoisyDSprites, ScreamDSprites, make_dataset
-from kvae.data import factor_grid, files, synthetic
+from kvae.data import (
+    ColorDSprites,
+    CorruptDatasetError,
+    DSprites,
+    MissingDatasetError,
+    NoisyDSprites,
+    ScreamDSprites,
+    factor_grid,
+    files,
+    make_dataset,
+    synthetic,
+)
 
 SIZES = (3, 2, 2, 3, 4)  # a subset grid of dSprites' (3, 6, 40, 32, 32)
 FILENAME = "dsprites_ndarray_co1sh3sc6or40x32y32_64x64"
@@ -61,7 +71,10 @@ def test_data_root_from_env_and_registry(written, monkeypatch):
 
 def test_missing_file_names_paths_env_and_source(tmp_path, monkeypatch):
     monkeypatch.setenv("KVAE_DATA", str(tmp_path))
-    with pytest.raises(MissingDatasetError, match=rf"{tmp_path}/dsprites/{FILENAME}.npz.*KVAE_DATA.*DISENTANGLEMENT_LIB_DATA.*deepmind/dsprites-dataset"):
+    with pytest.raises(
+        MissingDatasetError,
+        match=rf"{tmp_path}/dsprites/{FILENAME}.npz.*KVAE_DATA.*DISENTANGLEMENT_LIB_DATA.*deepmind/dsprites-dataset",
+    ):
         DSprites()
 
 
@@ -86,8 +99,13 @@ def test_truncated_and_wrongly_shaped_files(written, tmp_path):
         DSprites(path=no_imgs, factor_sizes=SIZES)
     shuffled = str(tmp_path / "shuffled.npz")
     classes = np.concatenate([np.zeros((144, 1), np.int64), factor_grid(SIZES)], axis=1)[::-1]
-    synthetic.write_npz(shuffled, {"imgs": ((144, 64, 64), np.uint8, np.zeros((144, 64, 64), np.uint8)),
-                                   "latents_classes": (classes.shape, np.int64, classes)})
+    synthetic.write_npz(
+        shuffled,
+        {
+            "imgs": ((144, 64, 64), np.uint8, np.zeros((144, 64, 64), np.uint8)),
+            "latents_classes": (classes.shape, np.int64, classes),
+        },
+    )
     with pytest.raises(CorruptDatasetError, match="not in factor order: row 0"):
         DSprites(path=shuffled, factor_sizes=SIZES)
 
@@ -103,8 +121,11 @@ def scream(tmp_path_factory):
 
 def variants(paths, scream, seed=0):
     path = paths["plain"]
-    return [ColorDSprites(path=path, factor_sizes=SIZES, seed=seed), NoisyDSprites(path=path, factor_sizes=SIZES, seed=seed),
-            ScreamDSprites(path=path, factor_sizes=SIZES, seed=seed, image_path=scream)]
+    return [
+        ColorDSprites(path=path, factor_sizes=SIZES, seed=seed),
+        NoisyDSprites(path=path, factor_sizes=SIZES, seed=seed),
+        ScreamDSprites(path=path, factor_sizes=SIZES, seed=seed, image_path=scream),
+    ]
 
 
 def test_variant_value_ranges(written, scream):

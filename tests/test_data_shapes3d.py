@@ -34,7 +34,9 @@ def test_loads_factors_and_pixels(written, monkeypatch):
 
 def test_errors(written, tmp_path, monkeypatch):
     monkeypatch.setenv("KVAE_DATA", str(tmp_path))
-    with pytest.raises(MissingDatasetError, match=r"3dshapes/3dshapes.h5.*KVAE_DATA.*storage.googleapis.com/3d-shapes"):
+    with pytest.raises(
+        MissingDatasetError, match=r"3dshapes/3dshapes.h5.*KVAE_DATA.*storage.googleapis.com/3d-shapes"
+    ):
         Shapes3D(path=None)
     path = str(written[0] / "3dshapes" / "3dshapes.h5")
     with pytest.raises(CorruptDatasetError, match=r"holds 288 images, expected 480000 \(10x10x10x8x4x15"):
@@ -47,7 +49,9 @@ def test_errors(written, tmp_path, monkeypatch):
 
     with h5py.File(tmp_path / "rgba.h5", "w") as f:
         f["images"] = np.zeros((288, 64, 64, 4), np.uint8)
-    with pytest.raises(CorruptDatasetError, match=r"'images' of shape \(288, 64, 64, 4\), expected Nx64x64x3"):
+    with pytest.raises(
+        CorruptDatasetError, match=r"'images' of shape \(288, 64, 64, 4\), expected Nx64x64x3"
+    ):
         Shapes3D(path=str(tmp_path / "rgba.h5"), factor_sizes=SIZES)
 
 

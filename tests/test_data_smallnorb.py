@@ -14,7 +14,11 @@ def written(tmp_path_factory):
 
 
 def test_header_magic_defines_dtype_and_dims(tmp_path):
-    for array in (np.arange(6, dtype=np.int32), np.ones((2, 3, 4, 5), np.uint8), np.zeros((3, 4), np.float32)):
+    for array in (
+        np.arange(6, dtype=np.int32),
+        np.ones((2, 3, 4, 5), np.uint8),
+        np.zeros((3, 4), np.float32),
+    ):
         synthetic.write_matrix(str(tmp_path / "m.mat"), array)
         from kvae.data.smallnorb import open_matrix
 
@@ -48,7 +52,9 @@ def test_loads_factors_and_pixels(written, monkeypatch):
 def test_errors(written, tmp_path, monkeypatch):
     root = written[0]
     monkeypatch.setenv("KVAE_DATA", str(tmp_path))
-    with pytest.raises(MissingDatasetError, match=r"small_norb/smallnorb-5x46789x9x18x6x2x96x96-training-dat.mat.*cs.nyu.edu"):
+    with pytest.raises(
+        MissingDatasetError, match=r"small_norb/smallnorb-5x46789x9x18x6x2x96x96-training-dat.mat.*cs.nyu.edu"
+    ):
         SmallNORB()
     with pytest.raises(CorruptDatasetError, match=r"factor sizes \(2, 3, 2, 2\), expected \(5, 9, 18, 6\)"):
         SmallNORB(directory=str(root / "small_norb"))

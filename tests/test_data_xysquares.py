@@ -59,10 +59,17 @@ def test_render_tf_matches_render_and_runs_in_graph():
     np.testing.assert_array_equal(graph(tf.constant(factors)).numpy(), data.render(factors))
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"grid_spacing": 0}, {"grid_spacing": 9}, {"grid_spacing": 2.5}, {"grid_spacing": True},
-    {"square_size": 16, "grid_spacing": 7}, {"square_size": 0},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"grid_spacing": 0},
+        {"grid_spacing": 9},
+        {"grid_spacing": 2.5},
+        {"grid_spacing": True},
+        {"square_size": 16, "grid_spacing": 7},
+        {"square_size": 0},
+    ],
+)
 def test_invalid_arguments(kwargs):
     with pytest.raises(ValueError, match="must be an integer in"):
         XYSquares(**kwargs)

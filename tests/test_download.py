@@ -105,7 +105,10 @@ def test_interrupted_transfer_is_resumed_with_a_range_request(server, tmp_path):
 def test_a_transfer_that_keeps_failing_keeps_its_part_for_the_next_run(server, tmp_path):
     remote = server.remote("file.bin", BODY)
     server.cut["file.bin"] = 2
-    with pytest.raises(KvaeError, match=r"interrupted .* after 2 attempts; .*file.bin.part keeps 225000 bytes: run the same command to resume"):
+    with pytest.raises(
+        KvaeError,
+        match=r"interrupted .* after 2 attempts; .*file.bin.part keeps 225000 bytes: run the same command to resume",
+    ):
         download.fetch(remote, str(tmp_path), retries=1, log=quiet, wait=0)
     assert os.path.getsize(tmp_path / "file.bin.part") == 225_000  # half, then half of the rest
     assert not os.path.exists(tmp_path / "file.bin")
@@ -122,11 +125,16 @@ def test_a_corrupt_download_never_replaces_a_good_file(server, tmp_path):
     with pytest.raises(KvaeError) as error:
         download.download("thing", str(tmp_path), force=True, sources=sources, log=quiet)
     message = str(error.value)
-    assert "\n" not in message and f"has sha256 {hashlib.sha256(server.files['file.bin']).hexdigest()}" in message
+    assert (
+        "\n" not in message
+        and f"has sha256 {hashlib.sha256(server.files['file.bin']).hexdigest()}" in message
+    )
     assert f"expected {good.sha256}" in message and "nothing was replaced" in message
     assert open(tmp_path / "file.bin", "rb").read() == BODY
     assert sorted(os.listdir(tmp_path)) == ["file.bin"]  # the corrupt .part was removed
-    with pytest.raises(KvaeError, match="unknown dataset 'dsprite' to download; expected one of cars3d, color_dsprites"):
+    with pytest.raises(
+        KvaeError, match="unknown dataset 'dsprite' to download; expected one of cars3d, color_dsprites"
+    ):
         download.download("dsprite", str(tmp_path))
     with pytest.raises(KvaeError, match="HTTP 404"):
         download.fetch(download.Remote(f"{server.url}/none", "none"), str(tmp_path), log=quiet)
@@ -137,15 +145,22 @@ def test_dsprites_hdf5_is_verified_and_converted_to_the_npz_the_loader_reads_in_
     source_file = str(tmp_path / "source.hdf5")
     synthetic.write_dsprites(source_file, sizes)
     remote = server.remote(download.SOURCES["dsprites"].remotes[0].path, open(source_file, "rb").read())
-    sources = {"dsprites": download.Source((remote,), download.SOURCES["dsprites"].outputs, download.dsprites_npz)}
+    sources = {
+        "dsprites": download.Source((remote,), download.SOURCES["dsprites"].outputs, download.dsprites_npz)
+    }
     root = tmp_path / "root"
     lines = []
     (output,) = download.download("dsprites", str(root), sources=sources, log=lines.append)
     assert os.listdir(root / "dsprites") == ["dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz"]  # hdf5 removed
-    converted, original = DSprites(path=output, factor_sizes=sizes), DSprites(path=source_file, factor_sizes=sizes)
+    converted, original = (
+        DSprites(path=output, factor_sizes=sizes),
+        DSprites(path=source_file, factor_sizes=sizes),
+    )
     assert type(converted.images).__name__ == "ArrayFile"  # read in place, no decompression
-    np.testing.assert_array_equal(converted.render(converted.index_to_factors(np.arange(12))),
-                                  original.render(original.index_to_factors(np.arange(12))))
+    np.testing.assert_array_equal(
+        converted.render(converted.index_to_factors(np.arange(12))),
+        original.render(original.index_to_factors(np.arange(12))),
+    )
     assert any("verified: sha256" in line for line in lines) and lines[-1] == f"dsprites: ready in {root}"
     download.download("dsprites", str(root), sources=sources, log=lines.append)
     assert "already in" in lines[-1] and len(server.requests) == 1
@@ -164,13 +179,17 @@ def test_smallnorb_is_gunzipped_and_cars3d_extracted_for_their_loaders(server, t
         for name in sorted(os.listdir(raw / "cars")):
             tar.add(raw / "cars" / name, arcname=f"data/cars/{name}")
         tar.add(raw / "cars" / name, arcname="data/sprites/other.mat")  # not a car: left out
-    cars = download.Source((server.remote("nips2015-analogy-data.tar.gz", archive.getvalue()),), ("cars",), download.extract_cars)
+    cars = download.Source(
+        (server.remote("nips2015-analogy-data.tar.gz", archive.getvalue()),), ("cars",), download.extract_cars
+    )
     root = tmp_path / "root"
     sources = {"smallnorb": norb, "cars3d": cars}
     download.download("smallnorb", str(root), sources=sources, log=quiet)
     download.download("cars3d", str(root), sources=sources, log=quiet)
     assert sorted(os.listdir(root)) == ["cars", "small_norb"]
-    assert sorted(os.listdir(root / "small_norb")) == sorted(n for n in os.listdir(raw) if n.endswith(".mat"))  # no .gz
+    assert sorted(os.listdir(root / "small_norb")) == sorted(
+        n for n in os.listdir(raw) if n.endswith(".mat")
+    )  # no .gz
     assert sorted(os.listdir(root / "cars")) == ["car_000_mesh.mat", "car_001_mesh.mat"]
     assert len(SmallNORB(directory=str(root / "small_norb"), factor_sizes=(2, 1, 2, 1))) == 4
     assert len(Cars3D(directory=str(root / "cars"), factor_sizes=(4, 24, 2))) == 192
@@ -178,10 +197,21 @@ def test_smallnorb_is_gunzipped_and_cars3d_extracted_for_their_loaders(server, t
 
 def test_published_sources_pin_the_hashes_that_are_published():
     sources = download.SOURCES
-    assert set(download.names()) >= {"dsprites", "shapes3d", "smallnorb", "cars3d", "mpi3d_toy", "mpi3d_realistic",
-                                     "mpi3d_real", "color_dsprites", "scream_dsprites"}
+    assert set(download.names()) >= {
+        "dsprites",
+        "shapes3d",
+        "smallnorb",
+        "cars3d",
+        "mpi3d_toy",
+        "mpi3d_realistic",
+        "mpi3d_real",
+        "color_dsprites",
+        "scream_dsprites",
+    }
     pinned = {r.path for s in sources.values() for r in s.remotes if r.sha256}
-    assert len(pinned) == 8  # dSprites' hdf5, 3dshapes.h5 and the six SmallNORB files (TensorFlow Datasets' checksums)
+    assert (
+        len(pinned) == 8
+    )  # dSprites' hdf5, 3dshapes.h5 and the six SmallNORB files (TensorFlow Datasets' checksums)
     for source in sources.values():
         for remote in source.remotes:
             assert remote.url.startswith(("https://", "http://www.scottreed.info/"))
@@ -202,7 +232,11 @@ def test_cli_fetches_and_never_replaces_a_good_file_with_a_corrupt_one(server, t
     (root / "3dshapes" / "3dshapes.h5").write_bytes(b"good")
     server.files["3dshapes/3dshapes.h5"] = BODY
     result = kvae_cli("download", "shapes3d", f"--data_root={root}", f"--mirror={server.url}", "--force")
-    (error,) = [line for line in result.stderr.splitlines() if line.startswith("kvae-download")]  # TF may log too
+    (error,) = [
+        line for line in result.stderr.splitlines() if line.startswith("kvae-download")
+    ]  # TF may log too
     assert result.returncode == 1 and error.startswith("kvae-download: error: the download of"), result.stderr
     assert "has size 300000, expected 267573662 (the published value)" in error
-    assert (root / "3dshapes" / "3dshapes.h5").read_bytes() == b"good" and os.listdir(root / "3dshapes") == ["3dshapes.h5"]
+    assert (root / "3dshapes" / "3dshapes.h5").read_bytes() == b"good" and os.listdir(root / "3dshapes") == [
+        "3dshapes.h5"
+    ]

@@ -11,7 +11,13 @@ import kvae.metrics as metrics
 from kvae import evaluation, frames, nets
 
 # UDR compares several models; DCI draws the points SAP draws; downstream is left out for speed.
-SKIPPED = ("dci", "downstream_logistic_regression", "downstream_gradient_boosting", "udr_lasso", "udr_spearman")
+SKIPPED = (
+    "dci",
+    "downstream_logistic_regression",
+    "downstream_gradient_boosting",
+    "udr_lasso",
+    "udr_spearman",
+)
 SUITE = [name for name in SETTINGS if name not in SKIPPED]
 
 
@@ -68,11 +74,18 @@ def test_a_grouped_vae_scores_mic_over_its_groups(bindings):
     result = evaluation.evaluate_model(model, DATA, ["mic"], 0)["mic"]
     assert result["settings"]["subsets"] == [[0, 1, 2], [3]]
     direct = metrics.compute_mic(
-        DATA, metrics.representation_function(model, mode="posterior"), 0, subsets=[[0, 1, 2], [3]], num_train=300
+        DATA,
+        metrics.representation_function(model, mode="posterior"),
+        0,
+        subsets=[[0, 1, 2], [3]],
+        num_train=300,
     )
     assert result["values"] == direct and len(result["values"]["mic"]) == 2
     bindings({"mic": {"subsets": [[0], [1, 2, 3]]}})  # a binding wins over the model's groups
-    assert evaluation.evaluate_model(model, DATA, ["mic"], 0)["mic"]["settings"]["subsets"] == [[0], [1, 2, 3]]
+    assert evaluation.evaluate_model(model, DATA, ["mic"], 0)["mic"]["settings"]["subsets"] == [
+        [0],
+        [1, 2, 3],
+    ]
 
 
 def test_fast_mode_is_deterministic_labelled_and_near_exact_mode(bindings):

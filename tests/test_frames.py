@@ -73,7 +73,13 @@ def test_training_lowers_the_loss(cls, kwargs):
     for _ in range(25):
         last = model.train_on_batch(x, return_dict=True)["loss"]
     assert last < 0.8 * first
-    assert set(model.train_on_batch(x, return_dict=True)) == {"loss", "reconstruction", "kl", "regularizer", "elbo"}
+    assert set(model.train_on_batch(x, return_dict=True)) == {
+        "loss",
+        "reconstruction",
+        "kl",
+        "regularizer",
+        "elbo",
+    }
 
 
 @pytest.mark.parametrize("cls,kwargs", FRAMES)
@@ -92,9 +98,13 @@ def test_keras_round_trip_keeps_outputs_optimizer_and_sampling(cls, kwargs, tmp_
     for a, b in zip(model.optimizer.variables, loaded.optimizer.variables):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     # The sampling continues where it was, so the next step matches the original's.
-    np.testing.assert_array_equal(np.asarray(loaded.seed_generator.state), np.asarray(model.seed_generator.state))
+    np.testing.assert_array_equal(
+        np.asarray(loaded.seed_generator.state), np.asarray(model.seed_generator.state)
+    )
     np.testing.assert_allclose(
-        loaded.train_on_batch(x, return_dict=True)["loss"], model.train_on_batch(x, return_dict=True)["loss"], rtol=1e-4
+        loaded.train_on_batch(x, return_dict=True)["loss"],
+        model.train_on_batch(x, return_dict=True)["loss"],
+        rtol=1e-4,
     )
 
 
@@ -139,7 +149,13 @@ def test_locatello_conv_nets_have_the_published_shapes():
     assert mean.shape == logvar.shape == (2, 10)
     assert decoder(mean).shape == (2, 64, 64, 3)
     # conv 32-32-64-64 (4x4) to 4x4x64, dense 256, two heads of 10.
-    conv = (4 * 4 * 3 * 32 + 32) + (4 * 4 * 32 * 32 + 32) + 2 * 0 + (4 * 4 * 32 * 64 + 64) + (4 * 4 * 64 * 64 + 64)
+    conv = (
+        (4 * 4 * 3 * 32 + 32)
+        + (4 * 4 * 32 * 32 + 32)
+        + 2 * 0
+        + (4 * 4 * 32 * 64 + 64)
+        + (4 * 4 * 64 * 64 + 64)
+    )
     assert encoder.count_params() == conv + (1024 * 256 + 256) + 2 * (256 * 10 + 10)
     small = ConvEncoder(10, (64, 64, 3), kernel_sizes=(4, 4, 2, 2))
     small.build((None, 64, 64, 3))
@@ -164,9 +180,15 @@ def test_defaults_gin_uses_the_kernels_of_the_disentanglement_lib_code():
             gin.clear_config()
     assert encoder.kernel_sizes == (4, 4, 2, 2)
     encoder.build((None, 64, 64, 1))
-    assert [tuple(conv.kernel.shape) for conv in encoder.convs] == [(4, 4, 1, 32), (4, 4, 32, 32), (2, 2, 32, 64), (2, 2, 64, 64)]
-    assert encoder.count_params() == (16 * 32 + 32) + (16 * 32 * 32 + 32) + (4 * 32 * 64 + 64) + (4 * 64 * 64 + 64) + (
-        1024 * 256 + 256) + 2 * (256 * 10 + 10)
+    assert [tuple(conv.kernel.shape) for conv in encoder.convs] == [
+        (4, 4, 1, 32),
+        (4, 4, 32, 32),
+        (2, 2, 32, 64),
+        (2, 2, 64, 64),
+    ]
+    assert encoder.count_params() == (16 * 32 + 32) + (16 * 32 * 32 + 32) + (4 * 32 * 64 + 64) + (
+        4 * 64 * 64 + 64
+    ) + (1024 * 256 + 256) + 2 * (256 * 10 + 10)
 
 
 def test_representation_function_of_a_frame_is_its_posterior():

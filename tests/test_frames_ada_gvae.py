@@ -16,7 +16,9 @@ def test_pairwise_kl_has_its_closed_form():
     logvar_2 = np.log(np.array([[2.0, 0.5, 1.0, 4.0]], np.float32))
     var_1, var_2 = np.exp(LOGVAR_1), np.exp(logvar_2)
     expected = 0.5 * (var_1 / var_2 + (MEAN_1 - MEAN_2) ** 2 / var_2 - 1 + np.log(var_2 / var_1))
-    np.testing.assert_allclose(np.asarray(gaussian_kl_between(MEAN_1, LOGVAR_1, MEAN_2, logvar_2)), expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        np.asarray(gaussian_kl_between(MEAN_1, LOGVAR_1, MEAN_2, logvar_2)), expected, rtol=1e-5, atol=1e-7
+    )
 
 
 @pytest.mark.parametrize(
@@ -27,7 +29,9 @@ def test_adaptive_threshold_lies_between_the_pairs_min_and_max(ratio, expected):
     # Thresholds: 0.5 -> 2.25, 0.1 -> 0.45, 0.4 -> 1.8.
     divergence = np.array([[0.0, 0.5, 2.0, 4.5]], np.float32)
     np.testing.assert_array_equal(np.asarray(adaptive_shared(divergence, ratio)), [expected])
-    assert not np.any(np.asarray(adaptive_shared(np.ones((1, 4), np.float32))))  # nothing below an even threshold
+    assert not np.any(
+        np.asarray(adaptive_shared(np.ones((1, 4), np.float32)))
+    )  # nothing below an even threshold
 
 
 def test_ada_gvae_averages_exactly_the_latents_below_the_threshold():
@@ -60,7 +64,9 @@ def test_symmetric_kl_option():
     # KL(q_1||q_2) = [0.5*(0.25-1+log 4)=0.318, 0.5, 0.72, 0]: midpoint 0.36 -> latents 1, 2 changed.
     # Symmetric: KL(q_2||q_1) = [0.5*(4-1-log 4)=0.807, 0.5, 0.72, 0] -> [0.563, 0.5, 0.72, 0]: midpoint 0.36.
     plain = small_frame(frames.AdaGVAE, latent_dim=4).shared_latents(MEAN_1, LOGVAR_1, mean_2, logvar_2)
-    symmetric = small_frame(frames.AdaGVAE, latent_dim=4, symmetric_kl=True).shared_latents(MEAN_1, LOGVAR_1, mean_2, logvar_2)
+    symmetric = small_frame(frames.AdaGVAE, latent_dim=4, symmetric_kl=True).shared_latents(
+        MEAN_1, LOGVAR_1, mean_2, logvar_2
+    )
     np.testing.assert_array_equal(np.asarray(plain), [[True, False, False, True]])
     np.testing.assert_array_equal(np.asarray(symmetric), [[False, False, False, True]])
 
@@ -73,7 +79,9 @@ def test_labelled_frames_share_the_latents_of_unchanged_factors():
     with pytest.raises(ValueError, match="with_labels=True"):
         model.shared_latents(*(np.zeros((2, 4), np.float32),) * 4)
     with pytest.raises(ValueError, match="at least 6 latents"):
-        small_frame(frames.MLVAE, latent_dim=4).shared_latents(*(np.zeros((2, 4), np.float32),) * 4, changed=np.zeros((2, 6)))
+        small_frame(frames.MLVAE, latent_dim=4).shared_latents(
+            *(np.zeros((2, 4), np.float32),) * 4, changed=np.zeros((2, 6))
+        )
 
 
 def test_loss_is_the_mean_of_both_reconstructions_plus_beta_times_the_mean_kl():
@@ -84,10 +92,16 @@ def test_loss_is_the_mean_of_both_reconstructions_plus_beta_times_the_mean_kl():
     model.seed_generator.state.assign(state)
     (mean_1, logvar_1), (mean_2, logvar_2) = model.encode(pairs[:, 0]), model.encode(pairs[:, 1])
     first, second, shared = model.aggregate(mean_1, logvar_1, mean_2, logvar_2, changed)
-    z = np.asarray(model.reparameterize(np.concatenate([first[0], second[0]]), np.concatenate([first[1], second[1]])))
+    z = np.asarray(
+        model.reparameterize(np.concatenate([first[0], second[0]]), np.concatenate([first[1], second[1]]))
+    )
     loss = losses.get("bernoulli")
-    reconstructions = [np.mean(np.asarray(loss(pairs[:, i], model.decode(z[4 * i : 4 * i + 4])))) for i in (0, 1)]
-    kls = [np.mean(np.sum(np.asarray(losses.gaussian_kl(*posterior)), axis=1)) for posterior in (first, second)]
+    reconstructions = [
+        np.mean(np.asarray(loss(pairs[:, i], model.decode(z[4 * i : 4 * i + 4])))) for i in (0, 1)
+    ]
+    kls = [
+        np.mean(np.sum(np.asarray(losses.gaussian_kl(*posterior)), axis=1)) for posterior in (first, second)
+    ]
     np.testing.assert_allclose(float(terms["reconstruction"]), np.mean(reconstructions), rtol=1e-5)
     np.testing.assert_allclose(float(terms["kl"]), np.mean(kls), rtol=1e-5)
     np.testing.assert_allclose(float(terms["loss"]), np.mean(reconstructions) + 3.0 * np.mean(kls), rtol=1e-5)

@@ -46,7 +46,10 @@ def test_estimates_match_the_enumerated_sums(sampling):
     np.testing.assert_allclose(got, enumerated(Z, Z_MEAN, Z_LOGVAR, 10, sampling), rtol=1e-4, atol=1e-4)
     # The three terms add up to the Monte Carlo KL, log q(z|x) - log p(z).
     log_ratio = [
-        sum(math.log(normal_pdf(Z[i, k], Z_MEAN[i, k], Z_LOGVAR[i, k]) / normal_pdf(Z[i, k], 0.0, 0.0)) for k in range(2))
+        sum(
+            math.log(normal_pdf(Z[i, k], Z_MEAN[i, k], Z_LOGVAR[i, k]) / normal_pdf(Z[i, k], 0.0, 0.0))
+            for k in range(2)
+        )
         for i in range(4)
     ]
     np.testing.assert_allclose(sum(got), np.mean(log_ratio), rtol=1e-4)
@@ -58,7 +61,9 @@ def test_estimates_with_a_batch_size_known_only_at_run_time(sampling):
     import tensorflow as tf
 
     spec = tf.TensorSpec([None, 2], tf.float32)
-    traced = tf.function(lambda *args: kl_decomposition(*args, dataset_size=10, sampling=sampling), input_signature=[spec] * 3)
+    traced = tf.function(
+        lambda *args: kl_decomposition(*args, dataset_size=10, sampling=sampling), input_signature=[spec] * 3
+    )
     got = [float(t) for t in traced(*(a.astype(np.float32) for a in (Z, Z_MEAN, Z_LOGVAR)))]
     np.testing.assert_allclose(got, enumerated(Z, Z_MEAN, Z_LOGVAR, 10, sampling), rtol=1e-4, atol=1e-4)
 
@@ -86,7 +91,14 @@ def test_independent_latents_have_no_total_correlation_with_the_whole_dataset_as
 @pytest.mark.parametrize("decomposed", [False, True])
 def test_loss_weighting(decomposed):
     model = small_frame(
-        frames.BetaTCVAE, latent_dim=2, beta=6.0, dataset_size=10, sampling="mss", decomposed=decomposed, alpha=0.5, gamma=2.0
+        frames.BetaTCVAE,
+        latent_dim=2,
+        beta=6.0,
+        dataset_size=10,
+        sampling="mss",
+        decomposed=decomposed,
+        alpha=0.5,
+        gamma=2.0,
     )
     args = [a.astype(np.float32) for a in (Z_MEAN, Z_LOGVAR, Z)]
     terms = {k: float(v) for k, v in model.regularizer(np.float32(1.5), *args).items()}

@@ -45,8 +45,11 @@ def test_every_model_config_trains_a_registered_frame_and_every_frame_has_one():
 @pytest.fixture(scope="module")
 def runs(request, tmp_path_factory):
     """Starts every selected config at once (the runs are short, mostly start-up), keyed by name."""
-    selected = {item.callspec.params["name"] for item in request.session.items
-                if item.module is request.module and hasattr(item, "callspec")}
+    selected = {
+        item.callspec.params["name"]
+        for item in request.session.items
+        if item.module is request.module and hasattr(item, "callspec")
+    }
     root = tmp_path_factory.mktemp("cli")
     # One op thread each: the runs share the cores, so more threads would only contend.
     env = {**os.environ, "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
@@ -57,7 +60,13 @@ def runs(request, tmp_path_factory):
         command += [f"--gin_config={os.path.join(REPO, 'gin_configs', path)}" for path in configs]
         command += [f"--gin_bindings={binding}" for binding in TINY + EXTRA.get(name, [])]
         process = subprocess.Popen(
-            command, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command,
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         started[name] = (process, root / name)
     yield started

@@ -27,7 +27,9 @@ def test_covariances_of_a_batch_with_known_moments():
 
 def test_penalty_is_the_weighted_distance_to_the_identity():
     # Off-diagonal squares: 2 * (0.5^2 + 0 + 0.3^2) = 0.68; diagonal: (2-1)^2 + 0 + (0.5-1)^2 = 1.25.
-    np.testing.assert_allclose(float(dip_penalty(COVARIANCE.astype(np.float32), 3.0, 30.0)), 3.0 * 0.68 + 30.0 * 1.25, rtol=1e-6)
+    np.testing.assert_allclose(
+        float(dip_penalty(COVARIANCE.astype(np.float32), 3.0, 30.0)), 3.0 * 0.68 + 30.0 * 1.25, rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("dip_type,factor", [("i", 10.0), ("ii", 1.0)])

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from kvae import frames
-from kvae.testing import check_round_trip, fit_losses, small_frame, xysquares_images
 from kvae.nets import ConvDecoder, ConvEncoder, Discriminator
+from kvae.testing import check_round_trip, fit_losses, small_frame, xysquares_images
 
 
 def log_softmax(logits):
@@ -24,7 +24,9 @@ def test_permutation_keeps_each_column_and_breaks_the_pairing():
 
 
 def test_regulariser_matches_the_density_ratio_estimates():
-    model = small_frame(frames.FactorVAE, latent_dim=3, gamma=7.0, discriminator=Discriminator(units=16, num_layers=2))
+    model = small_frame(
+        frames.FactorVAE, latent_dim=3, gamma=7.0, discriminator=Discriminator(units=16, num_layers=2)
+    )
     z = np.random.default_rng(0).normal(size=(6, 3)).astype(np.float32)
     state = np.asarray(model.seed_generator.state)
     permuted = np.asarray(model.permute_dims(z))
@@ -47,7 +49,9 @@ def test_training_steps_both_optimizers_once_per_step_and_round_trips(tmp_path):
     before = [np.asarray(v) for v in model.discriminator.trainable_variables]
     losses = fit_losses(model, x)
     assert losses[-1] < losses[0]
-    assert int(model.optimizer.iterations.numpy()) == int(model.discriminator_optimizer.iterations.numpy()) == 6
+    assert (
+        int(model.optimizer.iterations.numpy()) == int(model.discriminator_optimizer.iterations.numpy()) == 6
+    )
     after = [np.asarray(v) for v in model.discriminator.trainable_variables]
     assert all(not np.array_equal(a, b) for a, b in zip(before, after))
     # The main optimizer trains the encoder and decoder only; the discriminator has its own.
@@ -60,16 +64,27 @@ def test_training_steps_both_optimizers_once_per_step_and_round_trips(tmp_path):
     loaded = check_round_trip(model, str(tmp_path / "factor.keras"), x[:4])
     assert loaded.gamma == 20.0
     loaded.fit(x[:4], batch_size=4, epochs=1, verbose=0)  # training goes on with both restored optimizers
-    assert int(loaded.optimizer.iterations.numpy()) == int(loaded.discriminator_optimizer.iterations.numpy()) == 7
-    assert float(loaded.discriminator_optimizer.beta_1) == 0.5 and float(loaded.discriminator_optimizer.beta_2) == 0.9
+    assert (
+        int(loaded.optimizer.iterations.numpy())
+        == int(loaded.discriminator_optimizer.iterations.numpy())
+        == 7
+    )
+    assert (
+        float(loaded.discriminator_optimizer.beta_1) == 0.5
+        and float(loaded.discriminator_optimizer.beta_2) == 0.9
+    )
 
 
 def test_default_discriminator_is_the_kim_and_mnih_mlp():
     discriminator = Discriminator()
     assert discriminator(np.zeros((2, 10), np.float32)).shape == (2, 2)
     assert discriminator.count_params() == (10 * 1000 + 1000) + 5 * (1000 * 1000 + 1000) + (1000 * 2 + 2)
-    optimizer = frames.FactorVAE(ConvEncoder(4, (64, 64, 3)), ConvDecoder((64, 64, 3))).discriminator_optimizer
+    optimizer = frames.FactorVAE(
+        ConvEncoder(4, (64, 64, 3)), ConvDecoder((64, 64, 3))
+    ).discriminator_optimizer
     assert isinstance(optimizer, keras.optimizers.Adam)
     # disentanglement_lib's FactorVAE discriminator optimizer: AdamOptimizer(1e-4, beta1=0.5, beta2=0.9, epsilon=1e-8).
-    assert [float(optimizer.learning_rate), optimizer.beta_1, optimizer.beta_2] == pytest.approx([1e-4, 0.5, 0.9])
+    assert [float(optimizer.learning_rate), optimizer.beta_1, optimizer.beta_2] == pytest.approx(
+        [1e-4, 0.5, 0.9]
+    )
     assert optimizer.epsilon == 1e-8

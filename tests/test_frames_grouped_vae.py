@@ -50,7 +50,9 @@ def test_loss_is_the_sum_of_terms_plus_beta_kl_and_training_lowers_it(tmp_path):
     x = xysquares_images(8)
     model = small_frame(frames.GroupedVAE, groups=2, beta=2.0)
     terms = model.compute_terms(x[:4])
-    np.testing.assert_allclose(float(terms["loss"]), float(terms["reconstruction"]) + 2.0 * float(terms["kl"]), rtol=1e-6)
+    np.testing.assert_allclose(
+        float(terms["loss"]), float(terms["reconstruction"]) + 2.0 * float(terms["kl"]), rtol=1e-6
+    )
     history = fit_losses(model, x)
     assert history[-1] < history[0]
     loaded = check_round_trip(model, str(tmp_path / "grouped.keras"), x[:4])

@@ -30,7 +30,9 @@ def huber(monkeypatch):
 
         def pixelwise_data(self, x, x_hat):
             error = keras.ops.abs(x - x_hat)
-            return keras.ops.where(error <= self.delta, 0.5 * error**2, self.delta * (error - 0.5 * self.delta))
+            return keras.ops.where(
+                error <= self.delta, 0.5 * error**2, self.delta * (error - 0.5 * self.delta)
+            )
 
         def get_config(self):
             return {**super().get_config(), "delta": self.delta}
@@ -44,7 +46,9 @@ def _data(n=4, seed=0):
 
 
 def _frame(loss):
-    model = frames.BetaVAE(nets.FCEncoder(3, SHAPE), nets.FCDecoder(SHAPE), beta=2.0, reconstruction_loss=loss, seed=0)
+    model = frames.BetaVAE(
+        nets.FCEncoder(3, SHAPE), nets.FCDecoder(SHAPE), beta=2.0, reconstruction_loss=loss, seed=0
+    )
     model.build((None,) + SHAPE)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     return model
@@ -71,7 +75,8 @@ def test_a_frame_with_a_loss_of_ones_own_saves_and_loads_with_equal_outputs(hube
     assert type(loaded.reconstruction_loss) is huber and loaded.reconstruction_loss.delta == 0.25
     np.testing.assert_allclose(
         loaded.test_on_batch(x, return_dict=True)["reconstruction"],
-        model.test_on_batch(x, return_dict=True)["reconstruction"], rtol=1e-6,
+        model.test_on_batch(x, return_dict=True)["reconstruction"],
+        rtol=1e-6,
     )
 
 
@@ -92,7 +97,9 @@ def test_a_keras_loss_on_logits_takes_the_linear_activation():
     x, logits = _data()
     loss = losses.KerasLoss(keras.losses.BinaryCrossentropy(from_logits=True), activation="linear")
     np.testing.assert_allclose(loss(x, logits), losses.get("bernoulli")(x, logits), rtol=1e-4)
-    with pytest.raises(ValueError, match="KerasLoss: activation must be one of 'sigmoid', 'linear', got 'tanh'"):
+    with pytest.raises(
+        ValueError, match="KerasLoss: activation must be one of 'sigmoid', 'linear', got 'tanh'"
+    ):
         losses.KerasLoss(keras.losses.Huber(), activation="tanh")
     with pytest.raises(ValueError, match="KerasLoss: loss must be a keras.losses.Loss instance, got 'mse'"):
         losses.KerasLoss("mse")

@@ -143,7 +143,9 @@ def test_kernels_sum_to_one_and_raw_kernels_are_ones_and_unit_peak():
     assert raw.max() == raw[8, 8] == 1.0
     # Default sigma = radius / 4 (disent): neighbour ratio exp(-1 / (2 sigma^2)) with sigma = 2.
     assert raw[8, 9] == pytest.approx(np.exp(-1 / 8), rel=1e-6)
-    assert losses.gaussian_kernel(8, sigma=1.0, normalize=False)[8, 9] == pytest.approx(np.exp(-0.5), rel=1e-6)
+    assert losses.gaussian_kernel(8, sigma=1.0, normalize=False)[8, 9] == pytest.approx(
+        np.exp(-0.5), rel=1e-6
+    )
 
 
 @pytest.mark.parametrize(
@@ -182,7 +184,9 @@ def test_separable_convolution_of_a_rank_one_asymmetric_kernel_and_its_gradient(
 
 def test_auto_method_picks_separable_for_box_and_gaussian_and_fft_otherwise():
     assert isinstance(losses.make_convolution(losses.box_kernel(31), (64, 64)), losses.SeparableConvolution)
-    assert isinstance(losses.make_convolution(losses.gaussian_kernel(31), (64, 64)), losses.SeparableConvolution)
+    assert isinstance(
+        losses.make_convolution(losses.gaussian_kernel(31), (64, 64)), losses.SeparableConvolution
+    )
     random = np.random.default_rng(3).random((7, 5))
     assert isinstance(losses.make_convolution(random, (64, 64)), losses.FFTConvolution)
     with pytest.raises(ValueError, match="not rank 1"):
@@ -284,7 +288,9 @@ def test_get_base_names_and_instances():
         assert loss.name == name and not isinstance(loss, losses.AugmentedLoss)
     loss = losses.get("bernoulli")
     assert losses.get(loss) is loss
-    assert losses.known_names() == BASES + ["<base>_<box|gau>_r<radius>_l<weight>_k<alpha>[_norm_sum|_norm_none]"]
+    assert losses.known_names() == BASES + [
+        "<base>_<box|gau>_r<radius>_l<weight>_k<alpha>[_norm_sum|_norm_none]"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -326,7 +332,9 @@ def test_norm_none_means_what_it_means_in_disent_the_same_loss_as_norm_sum(kerne
     np.testing.assert_array_equal(values[2], values[0])
     if kernel == "box":
         difference = x.astype(np.float64) - expit(logits.astype(np.float64))
-        expected = _sum(difference**2) + 3969.0 * _sum(_direct_blur(difference, np.ones((63, 63)) / 63**2) ** 2)
+        expected = _sum(difference**2) + 3969.0 * _sum(
+            _direct_blur(difference, np.ones((63, 63)) / 63**2) ** 2
+        )
         np.testing.assert_allclose(values[2], expected, rtol=1e-4)
     assert losses.get(f"bce_{kernel}_r3_l1.0_k1.0_norm_none").kernel.sum() == pytest.approx(1.0, abs=1e-6)
 

@@ -36,7 +36,9 @@ def test_permutation_keeps_score_rotation_lowers_noise_is_chance(data):
 
 def test_seeded(data):
     fn = linear_codes(data, random_rotation(4, seed=3))
-    assert compute_beta_vae(data, fn, 5, **SMALL) == compute_beta_vae(data, fn, np.random.default_rng(5), **SMALL)
+    assert compute_beta_vae(data, fn, 5, **SMALL) == compute_beta_vae(
+        data, fn, np.random.default_rng(5), **SMALL
+    )
 
 
 def test_pure_function_on_pairs():

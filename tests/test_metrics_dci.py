@@ -32,7 +32,12 @@ def test_entropy_formula_by_hand():
 
 
 def test_factors_as_codes_score_top(identity):
-    assert set(identity) == {"disentanglement", "completeness", "informativeness_train", "informativeness_test"}
+    assert set(identity) == {
+        "disentanglement",
+        "completeness",
+        "informativeness_train",
+        "informativeness_test",
+    }
     assert identity["disentanglement"] == pytest.approx(1.0, abs=1e-6)
     assert identity["completeness"] == pytest.approx(1.0, abs=1e-6)
     assert identity["informativeness_train"] == 1.0 and identity["informativeness_test"] == 1.0

@@ -5,7 +5,9 @@ from kvae.metrics import compute_downstream, downstream
 from kvae.testing import FactorPixels, hadamard_rotation, linear_codes, noise_codes
 
 SIZES = (2, 3, 4, 2)
-GBT = dict(predictor="gradient_boosting", num_train=(30, 120), num_test=100, efficiency_sizes=(30, 120), n_jobs=1)
+GBT = dict(
+    predictor="gradient_boosting", num_train=(30, 120), num_test=100, efficiency_sizes=(30, 120), n_jobs=1
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +24,9 @@ def test_boosted_trees_factors_as_codes_rotation_noise(data):
     assert permuted["120:mean_test_accuracy"] == 1.0
     rotated = compute_downstream(data, linear_codes(data, hadamard_rotation(4)), 0, **GBT)
     assert rotated["30:mean_test_accuracy"] < top["30:mean_test_accuracy"] - 0.1  # trees split on axes
-    noise = compute_downstream(data, noise_codes(5), 0, **dict(GBT, num_train=(5, 120), efficiency_sizes=(5, 120)))
+    noise = compute_downstream(
+        data, noise_codes(5), 0, **dict(GBT, num_train=(5, 120), efficiency_sizes=(5, 120))
+    )
     assert noise["120:mean_test_accuracy"] < 0.5  # chance is about 0.33
 
 
@@ -43,8 +47,12 @@ def test_logistic_regression_keys_and_scores(data):
 def test_seeded_and_errors(data):
     fn = linear_codes(data, hadamard_rotation(4))
     kwargs = dict(GBT, num_train=(5, 30), efficiency_sizes=(5, 30))
-    assert compute_downstream(data, fn, 1, **kwargs) == compute_downstream(data, fn, np.random.default_rng(1), **kwargs)
+    assert compute_downstream(data, fn, 1, **kwargs) == compute_downstream(
+        data, fn, np.random.default_rng(1), **kwargs
+    )
     with pytest.raises(ValueError, match="efficiency_sizes"):
         compute_downstream(data, fn, 0, num_train=(10, 20))
     with pytest.raises(ValueError, match="known predictors: logistic_regression, gradient_boosting"):
-        downstream(np.zeros((4, 2)), np.zeros((4, 1), int), np.zeros((4, 2)), np.zeros((4, 1), int), predictor="svm")
+        downstream(
+            np.zeros((4, 2)), np.zeros((4, 1), int), np.zeros((4, 2)), np.zeros((4, 1), int), predictor="svm"
+        )

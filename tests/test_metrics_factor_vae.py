@@ -45,7 +45,9 @@ def test_num_active_dims_counts_active_latents(data):
 
 def test_seeded(data):
     fn = linear_codes(data, random_rotation(4, seed=3))
-    assert compute_factor_vae(data, fn, 5, **SMALL) == compute_factor_vae(data, fn, np.random.default_rng(5), **SMALL)
+    assert compute_factor_vae(data, fn, 5, **SMALL) == compute_factor_vae(
+        data, fn, np.random.default_rng(5), **SMALL
+    )
 
 
 def test_hand_computed_votes():

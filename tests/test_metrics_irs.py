@@ -44,4 +44,6 @@ def test_irs_matrix_by_hand():
 
 def test_seeded(data):
     fn = linear_codes(data, hadamard_rotation(4))
-    assert compute_irs(data, fn, 4, num_train=300) == compute_irs(data, fn, np.random.default_rng(4), num_train=300)
+    assert compute_irs(data, fn, 4, num_train=300) == compute_irs(
+        data, fn, np.random.default_rng(4), num_train=300
+    )

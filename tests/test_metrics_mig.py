@@ -74,7 +74,9 @@ def test_compute_mig_end_to_end_and_seeded():
     assert set(result) == {"mig", "mig_per_factor"}
     assert len(result["mig_per_factor"]) == 3
     assert result["mig"] > 0.95
-    again = compute_mig(data, factor_codes(data), np.random.default_rng(0), num_train=2000, encode_batch_size=7)
+    again = compute_mig(
+        data, factor_codes(data), np.random.default_rng(0), num_train=2000, encode_batch_size=7
+    )
     assert again == result
     other_seed = compute_mig(data, factor_codes(data), 1, num_train=2000)
     assert other_seed != result

@@ -35,7 +35,11 @@ def test_the_cores_a_run_owns(monkeypatch):
     monkeypatch.setenv(parallel.NUM_CPUS_VARIABLE, "3")
     assert parallel.num_cpus() == 3
     assert parallel.num_workers(-1, 10) == parallel.num_workers(None, 10) == 3
-    assert parallel.num_workers(8, 10) == 3 and parallel.num_workers(2, 10) == 2 and parallel.num_workers(-1, 2) == 2
+    assert (
+        parallel.num_workers(8, 10) == 3
+        and parallel.num_workers(2, 10) == 2
+        and parallel.num_workers(-1, 2) == 2
+    )
     monkeypatch.setenv(parallel.NUM_CPUS_VARIABLE, "0")
     with pytest.raises(ValueError, match="KVAE_NUM_CPUS must be a positive integer .* got '0'"):
         parallel.num_cpus()

@@ -29,7 +29,9 @@ def test_continuous_factors():
     rng = np.random.default_rng(0)
     factors = rng.uniform(size=(3000, 3))
     assert sap(factors, factors, continuous_factors=True)["sap_score"] == pytest.approx(1.0, abs=0.01)
-    assert sap(factors[:, [2, 0, 1]], factors, continuous_factors=True)["sap_score"] == pytest.approx(1.0, abs=0.01)
+    assert sap(factors[:, [2, 0, 1]], factors, continuous_factors=True)["sap_score"] == pytest.approx(
+        1.0, abs=0.01
+    )
     rotated = sap(factors @ random_rotation(3, seed=4), factors, continuous_factors=True)["sap_score"]
     assert rotated < 0.8
     assert sap(rng.normal(size=(3000, 4)), factors, continuous_factors=True)["sap_score"] < 0.01

@@ -30,7 +30,10 @@ def test_permuted_models_agree_rotated_and_noise_models_do_not():
     np.testing.assert_allclose(lasso["model_scores"][:3], 0.9, atol=1e-3)  # Lasso(alpha=0.1) shrinks 1 to 0.9
     assert lasso["model_scores"][3] < 0.6
     noise = np.random.default_rng(0).normal(size=(len(grid), 4, 3))
-    assert max(udr(list(noise.transpose(2, 0, 1)), correlation="spearman", filter_low_kl=False)["model_scores"]) < 0.5
+    assert (
+        max(udr(list(noise.transpose(2, 0, 1)), correlation="spearman", filter_low_kl=False)["model_scores"])
+        < 0.5
+    )
     assert np.array(lasso["pairwise_scores"]).shape == (4, 4)
 
 
@@ -39,7 +42,9 @@ def test_low_kl_latents_are_filtered():
     # A fourth latent is dead (code 0, unit variance: KL 0) and filtered out.
     matrix = np.concatenate([np.eye(3), np.zeros((3, 1))], axis=1)
     logvar = np.array([-2.0, -2.0, -2.0, 0.0])
-    fns = [linear_codes(data, matrix[:, p], logvar=logvar[p]) for p in ([0, 1, 2, 3], [2, 3, 0, 1], [1, 0, 3, 2])]
+    fns = [
+        linear_codes(data, matrix[:, p], logvar=logvar[p]) for p in ([0, 1, 2, 3], [2, 3, 0, 1], [1, 0, 3, 2])
+    ]
     result = compute_udr(data, fns, 0, num_data_points=300, correlation="spearman")
     assert min(result["model_scores"]) > 0.85
     unfiltered = compute_udr(data, fns, 0, num_data_points=300, correlation="spearman", filter_low_kl=False)

@@ -32,7 +32,9 @@ def test_gaussian_wasserstein_correlation_by_hand():
     rho = 0.6
     cov = np.array([[1.0, rho], [rho, 1.0]])
     # W2^2(N(0, cov), N(0, I)) = tr(cov) + tr(I) - 2 tr(cov^(1/2)), eigenvalues 1 +- rho.
-    assert gaussian_wasserstein_correlation(cov) == pytest.approx(4 - 2 * (np.sqrt(1 + rho) + np.sqrt(1 - rho)))
+    assert gaussian_wasserstein_correlation(cov) == pytest.approx(
+        4 - 2 * (np.sqrt(1 + rho) + np.sqrt(1 - rho))
+    )
     assert gaussian_wasserstein_correlation(np.diag([2.0, 3.0])) == pytest.approx(0.0, abs=1e-12)
 
 
@@ -61,7 +63,10 @@ def test_compute_on_means_and_on_samples():
     for key in KEYS:
         assert both[key] == plain[key]
     # Sampling adds independent noise of variance e^-1 to each latent.
-    assert both["sampled_gaussian_wasserstein_correlation_norm"] != plain["gaussian_wasserstein_correlation_norm"]
+    assert (
+        both["sampled_gaussian_wasserstein_correlation_norm"]
+        != plain["gaussian_wasserstein_correlation_norm"]
+    )
     fn = linear_codes(data, np.eye(3), logvar=-1.0)
     again = compute_unsupervised(data, fn, np.random.default_rng(0), num_train=600)
     assert again == both

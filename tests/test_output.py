@@ -14,12 +14,21 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def python(*arguments, timeout=240):
-    return subprocess.run([sys.executable, *arguments], capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL, cwd=REPO, env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"})
+    return subprocess.run(
+        [sys.executable, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        cwd=REPO,
+        env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"},
+    )
 
 
 def test_import_kvae_is_silent_and_loads_no_tensorflow_and_keras_still_finds_kvae_classes(tmp_path):
-    result = python("-c", "import sys, kvae; print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+    result = python(
+        "-c", "import sys, kvae; print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
     assert result.returncode == 0 and result.stderr == "" and result.stdout.strip() == "[]"
 
     # A frame loads in a fresh process after a plain `import kvae`, with no TensorFlow start-up noise.
@@ -30,7 +39,9 @@ def test_import_kvae_is_silent_and_loads_no_tensorflow_and_keras_still_finds_kva
     model.save(str(tmp_path / "m.keras"))
     load = f"import kvae, keras; print(type(keras.saving.load_model({str(tmp_path / 'm.keras')!r})).__name__)"
     result = python("-c", load)
-    assert result.returncode == 0 and result.stdout.strip() == "BetaVAE" and result.stderr == "", result.stderr
+    assert result.returncode == 0 and result.stdout.strip() == "BetaVAE" and result.stderr == "", (
+        result.stderr
+    )
 
 
 def test_train_help_shows_the_description_and_kvae_flags():
@@ -44,11 +55,26 @@ def test_train_help_shows_the_description_and_kvae_flags():
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     model_dir = tmp_path_factory.mktemp("output") / "run"
-    bindings = ["train.batch_size = 8", "train.latent_dim = 4", "train.steps = 6", "train.log_every = 2",
-                "train.image_every = 6", "train.checkpoint_every = 6", "mig.num_train = 300",
-                "train.eval_every = 3", "train.eval_metrics_during = ['mig', 'sap']", "BetaVAE.beta = 3.0"]
-    result = python("-m", "kvae.cli.train", f"--model_dir={model_dir}", "--gin_config=gin_configs/models/beta_vae.gin",
-                    "--gin_config=gin_configs/datasets/xysquares.gin", *[f"--gin_bindings={b}" for b in bindings])
+    bindings = [
+        "train.batch_size = 8",
+        "train.latent_dim = 4",
+        "train.steps = 6",
+        "train.log_every = 2",
+        "train.image_every = 6",
+        "train.checkpoint_every = 6",
+        "mig.num_train = 300",
+        "train.eval_every = 3",
+        "train.eval_metrics_during = ['mig', 'sap']",
+        "BetaVAE.beta = 3.0",
+    ]
+    result = python(
+        "-m",
+        "kvae.cli.train",
+        f"--model_dir={model_dir}",
+        "--gin_config=gin_configs/models/beta_vae.gin",
+        "--gin_config=gin_configs/datasets/xysquares.gin",
+        *[f"--gin_bindings={b}" for b in bindings],
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return model_dir, result
 
@@ -56,7 +82,9 @@ def run_dir(tmp_path_factory):
 def test_redirected_progress_is_one_short_line_per_log_every_and_stderr_is_empty(run_dir):
     _, result = run_dir
     lines = result.stdout.splitlines()
-    assert max(len(line) for line in lines) < 300 and "\r" not in result.stdout and "\x1b" not in result.stdout
+    assert (
+        max(len(line) for line in lines) < 300 and "\r" not in result.stdout and "\x1b" not in result.stdout
+    )
     progress = [line for line in lines if line.startswith("step ") and "img/s" in line]
     assert [line.split()[1] for line in progress] == ["2/6", "4/6", "6/6"]
     assert all(" loss " in line and " kl " in line and " ETA " in line for line in progress)
@@ -80,11 +108,15 @@ def test_metrics_during_training_and_the_hparams_summary_reach_tensorboard(run_d
     mig = json.loads((model_dir / "results" / "eval" / "mean" / "mig.json").read_text())["values"]["mig"]
     import tensorflow as tf
 
-    assert float(tf.make_ndarray(hparams.Tensors("final/mean/mig")[0].tensor_proto)) == pytest.approx(mig, rel=1e-6)
+    assert float(tf.make_ndarray(hparams.Tensors("final/mean/mig")[0].tensor_proto)) == pytest.approx(
+        mig, rel=1e-6
+    )
 
     train = json.loads((model_dir / "results" / "train.json").read_text())
     assert set(train["versions"]) == {"kvae", "tensorflow", "keras", "scikit-learn"} and train["timestamp"]
-    assert train["hyperparameters"]["BetaVAE.beta"] == 3.0 and train["hyperparameters"]["train.latent_dim"] == 4
+    assert (
+        train["hyperparameters"]["BetaVAE.beta"] == 3.0 and train["hyperparameters"]["train.latent_dim"] == 4
+    )
     assert train["hyperparameters"]["dataset"] == "xysquares" and train["metrics_during_training_seconds"] > 0
 
 
@@ -93,16 +125,27 @@ def test_kvae_visualize_writes_each_file(run_dir):
     images = model_dir / "images"
     for name in os.listdir(images):
         os.remove(images / name)
-    result = python("-m", "kvae.cli.visualize", f"--model_dir={model_dir}", "--num_points=200", "--num_bases=2")
+    result = python(
+        "-m", "kvae.cli.visualize", f"--model_dir={model_dir}", "--num_points=200", "--num_bases=2"
+    )
     assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
     written = set(os.listdir(images))
-    assert {"traversals.png", "traversals.gif", "reconstructions.png", "samples.png", "kl_per_latent.png",
-            "latents.png", "training_curves.png"} <= written
+    assert {
+        "traversals.png",
+        "traversals.gif",
+        "reconstructions.png",
+        "samples.png",
+        "kl_per_latent.png",
+        "latents.png",
+        "training_curves.png",
+    } <= written
     assert {f"traversal_z{d}.gif" for d in range(4)} <= written
     for name in written:
         with Image.open(images / name) as image:
             assert image.size[0] > 100
-    assert {line.strip() for line in result.stdout.splitlines()[1:]} == {str(images / name) for name in written}
+    assert {line.strip() for line in result.stdout.splitlines()[1:]} == {
+        str(images / name) for name in written
+    }
 
     missing = python("-m", "kvae.cli.visualize", f"--model_dir={model_dir.parent / 'nothing'}")
     assert missing.returncode == 1 and missing.stderr.startswith("kvae-visualize: error: ")

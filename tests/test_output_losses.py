@@ -22,7 +22,10 @@ def test_mse_linear_is_the_squared_error_of_the_raw_output():
 
 
 def test_loss_configs_name_the_losses():
-    for config, name in (("mse_linear.gin", "mse_linear"), ("mse_linear_box_r31.gin", "mse_linear_box_r31_l1.0_k3969.0")):
+    for config, name in (
+        ("mse_linear.gin", "mse_linear"),
+        ("mse_linear_box_r31.gin", "mse_linear_box_r31_l1.0_k3969.0"),
+    ):
         text = open(os.path.join(REPO, "gin_configs", "losses", config)).read()
         assert f"reconstruction_loss.name = '{name}'" in text
         assert losses.get(name).name == name

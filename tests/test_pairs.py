@@ -8,7 +8,9 @@ DATA = XYSquares(grid_size=4)
 
 
 def batches(n=2, **kwargs):
-    ds = make_dataset(DATA, 64, seed=kwargs.pop("seed", 0), mode="pair", with_factors=True, with_labels=True, **kwargs)
+    ds = make_dataset(
+        DATA, 64, seed=kwargs.pop("seed", 0), mode="pair", with_factors=True, with_labels=True, **kwargs
+    )
     return list(ds.take(n).as_numpy_iterator())
 
 
@@ -47,7 +49,9 @@ def test_seeded_start_and_redraw_option():
 def test_contract_without_extras_and_epoch_mode():
     pairs = next(iter(make_dataset(DATA, 8, seed=0, mode="pair")))
     assert pairs.shape == (8, 2, 64, 64, 3)
-    epoch = list(make_dataset(DATA, 1000, seed=0, mode="pair", repeat=False, with_factors=True).as_numpy_iterator())
+    epoch = list(
+        make_dataset(DATA, 1000, seed=0, mode="pair", repeat=False, with_factors=True).as_numpy_iterator()
+    )
     firsts = np.concatenate([f[:, 0] for f, _ in epoch])
     assert len(np.unique(DATA.factors_to_index(firsts))) == len(DATA)
 
@@ -55,7 +59,9 @@ def test_contract_without_extras_and_epoch_mode():
 def test_numpy_pairs_and_bad_k():
     factors = sample_pairs(DATA, 500, np.random.default_rng(0), k=2)
     assert factors.shape == (500, 2, 6) and np.all((factors[:, 0] != factors[:, 1]).sum(axis=1) == 2)
-    assert set((lambda f: (f[:, 0] != f[:, 1]).sum(1))(sample_pairs(DATA, 500, np.random.default_rng(0), k=None))) == {1, 2, 3, 4, 5}
+    assert set(
+        (lambda f: (f[:, 0] != f[:, 1]).sum(1))(sample_pairs(DATA, 500, np.random.default_rng(0), k=None))
+    ) == {1, 2, 3, 4, 5}
     for k in (0, 7, 1.5):
         with pytest.raises(ValueError, match=r"k must be None/-1 .* integer in \[1, 6\]"):
             make_dataset(DATA, 8, 0, mode="pair", k=k)

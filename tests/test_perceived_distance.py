@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from kvae import losses
-from kvae import analysis
+from kvae import analysis, losses
 from kvae.analysis import (
     average_distance_matrix,
     distance_correlations,
@@ -83,7 +82,9 @@ def test_named_losses_compare_images_in_data_space():
 
 def test_factor_names_and_errors():
     data = XYSquares(grid_spacing=3)
-    np.testing.assert_array_equal(factor_traversal_distances(data, "y_R"), factor_traversal_distances(data, 1))
+    np.testing.assert_array_equal(
+        factor_traversal_distances(data, "y_R"), factor_traversal_distances(data, 1)
+    )
     with pytest.raises(ValueError, match="Unknown factor 'z'; factors of xysquares: x_R, y_R"):
         factor_traversal_distances(data, "z")
     with pytest.raises(ValueError, match=r"factor index must lie in \[0, 6\)"):
@@ -107,12 +108,18 @@ def test_spacing_1_orders_and_the_box_blur_orders_spacing_8():
     np.testing.assert_allclose(ordered, 16 * ground_truth_distances(8))
     assert distance_correlations({"x_G": ordered})["x_G"] == pytest.approx({"spearman": 1.0, "pearson": 1.0})
     spacing_2 = distance_matrices(XYSquares(grid_spacing=2), "mse", ["y_R"], num_bases=4)["y_R"]
-    np.testing.assert_allclose(spacing_2[0], 16 * np.minimum(2 * np.arange(8), 8))  # grows up to the square width
-    blur = distance_matrices(XYSquares(grid_spacing=8), "mse_box_r31_l1.0_k3969.0", ["x_R", "y_B"], num_bases=8, rng=0)
+    np.testing.assert_allclose(
+        spacing_2[0], 16 * np.minimum(2 * np.arange(8), 8)
+    )  # grows up to the square width
+    blur = distance_matrices(
+        XYSquares(grid_spacing=8), "mse_box_r31_l1.0_k3969.0", ["x_R", "y_B"], num_bases=8, rng=0
+    )
     for name, matrix in blur.items():
         for u in range(8):
             assert np.all(np.diff(matrix[u, u:]) > 0) and np.all(np.diff(matrix[u, : u + 1]) < 0), name
-    assert distance_correlations(blur)["x_R"]["spearman"] > 0.95  # < 1: ties of |u - v| differ near the border
+    assert (
+        distance_correlations(blur)["x_R"]["spearman"] > 0.95
+    )  # < 1: ties of |u - v| differ near the border
 
 
 def test_pairwise_distances_equal_the_loss_pair_by_pair():
@@ -122,7 +129,10 @@ def test_pairwise_distances_equal_the_loss_pair_by_pair():
     for name in ("mse", "l1", "bce", "mse_box_r31_l1.0_k3969.0", "bce_gau_r7_l1.0_k10.0"):
         loss = losses.get(name)
         matrices = pairwise_distances(images, name)
-        expected = [[[loss.distance(s[u : u + 1], s[v : v + 1]).numpy()[0] for v in range(5)] for u in range(5)] for s in images]
+        expected = [
+            [[loss.distance(s[u : u + 1], s[v : v + 1]).numpy()[0] for v in range(5)] for u in range(5)]
+            for s in images
+        ]
         np.testing.assert_allclose(matrices, expected, rtol=2e-5, atol=1e-3, err_msg=name)
 
 
@@ -133,7 +143,12 @@ def test_distances_at_every_level_of_a_model():
     import kvae
 
     data = XYSquares(grid_size=4)
-    model = kvae.frames.BetaVAE(kvae.nets.ConvEncoder(3, (64, 64, 3)), kvae.nets.ConvDecoder((64, 64, 3)), reconstruction_loss="mse", seed=0)
+    model = kvae.frames.BetaVAE(
+        kvae.nets.ConvEncoder(3, (64, 64, 3)),
+        kvae.nets.ConvDecoder((64, 64, 3)),
+        reconstruction_loss="mse",
+        seed=0,
+    )
     model.build((None, 64, 64, 3))
     levels = model_distance_matrices(model, data, factors=["y_G"], num_bases=1, rng=5)["y_G"]
     assert tuple(levels) == analysis.LEVELS
@@ -144,10 +159,17 @@ def test_distances_at_every_level_of_a_model():
     mean, logvar = (keras.ops.convert_to_numpy(v).astype(np.float64) for v in model.encode(x))
     np.testing.assert_array_equal(levels["ground_truth"], ground_truth_distances(4))
     np.testing.assert_allclose(levels["data"], factor_traversal_distances(data, "y_G", "mse", base))
-    np.testing.assert_allclose(levels["latent_l2"], np.linalg.norm(mean[:, None] - mean[None], axis=-1), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        levels["latent_l2"], np.linalg.norm(mean[:, None] - mean[None], axis=-1), rtol=1e-4, atol=1e-6
+    )
     np.testing.assert_allclose(np.diag(levels["latent_kl"]), 0, atol=1e-9)
     var = np.exp(logvar)
-    direct_kl = 0.5 * np.sum(np.log(var[None] / var[:, None]) + (var[:, None] + (mean[:, None] - mean[None]) ** 2) / var[None] - 1, axis=-1)
+    direct_kl = 0.5 * np.sum(
+        np.log(var[None] / var[:, None]) + (var[:, None] + (mean[:, None] - mean[None]) ** 2) / var[None] - 1,
+        axis=-1,
+    )
     np.testing.assert_allclose(levels["latent_kl"], direct_kl, rtol=1e-4, atol=1e-6)
     reconstructions = keras.ops.convert_to_numpy(model.reconstruct(x))
-    np.testing.assert_allclose(levels["reconstruction"], pairwise_distances(reconstructions, "mse"), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        levels["reconstruction"], pairwise_distances(reconstructions, "mse"), rtol=1e-4, atol=1e-4
+    )

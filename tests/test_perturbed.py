@@ -62,8 +62,14 @@ def test_s_from_a_trained_model_is_its_least_noisy_latent(tmp_path):
 
     import kvae
 
-    keras.utils.set_random_seed(0)  # the weights (else s, the least-noisy latent and its rounding vary per run)
-    model = kvae.frames.BetaVAE(kvae.nets.ConvEncoder(4, BASE.observation_shape), kvae.nets.ConvDecoder(BASE.observation_shape), beta=4)
+    keras.utils.set_random_seed(
+        0
+    )  # the weights (else s, the least-noisy latent and its rounding vary per run)
+    model = kvae.frames.BetaVAE(
+        kvae.nets.ConvEncoder(4, BASE.observation_shape),
+        kvae.nets.ConvDecoder(BASE.observation_shape),
+        beta=4,
+    )
     model.build((None, 64, 64, 3))
     data = Perturbed(BASE, eps=0.1, model=model)
     images = BASE.observations(all_factors(BASE))
@@ -107,8 +113,15 @@ def small_model(latent_dim=3):
 
     import kvae
 
-    keras.utils.set_random_seed(0)  # the weights (else s, the least-noisy latent and its rounding vary per run)
-    model = kvae.frames.BetaVAE(kvae.nets.ConvEncoder(latent_dim, BASE.observation_shape), kvae.nets.ConvDecoder(BASE.observation_shape), beta=4, seed=0)
+    keras.utils.set_random_seed(
+        0
+    )  # the weights (else s, the least-noisy latent and its rounding vary per run)
+    model = kvae.frames.BetaVAE(
+        kvae.nets.ConvEncoder(latent_dim, BASE.observation_shape),
+        kvae.nets.ConvDecoder(BASE.observation_shape),
+        beta=4,
+        seed=0,
+    )
     model.build((None, 64, 64, 3))
     return model
 
@@ -127,7 +140,9 @@ def test_s_on_the_fly_equals_the_precomputed_s():
     clear = np.abs(shifts - np.round(shifts)).min(axis=1) > 1e-3
     factors = all_factors(BASE)
     np.testing.assert_allclose(lazy.render(factors)[clear], cached.render(factors)[clear], atol=1e-6)
-    assert clear.sum() > 32 and len({x.tobytes() for x in (lazy.render(factors) - BASE.render(factors))}) > 8  # s varies with x
+    assert (
+        clear.sum() > 32 and len({x.tobytes() for x in (lazy.render(factors) - BASE.render(factors))}) > 8
+    )  # s varies with x
     # Inside the tf.data graph as well.
     batch_factors, batch = next(iter(make_dataset(lazy, 16, seed=0, with_factors=True)))
     keep = clear[BASE.factors_to_index(batch_factors.numpy())]
@@ -155,9 +170,12 @@ def test_procedural_gin_configs(tmp_path):
     from kvae import config
     from kvae.cli.common import parse_gin
 
-    for name, base, cls in [("perturbed_xysquares", "xysquares", Perturbed), ("uniform_noise_xysquares", "xysquares", UniformNoise),
-                            ("perturbed_dsprites_procedural", "dsprites_procedural", Perturbed),
-                            ("uniform_noise_dsprites_procedural", "dsprites_procedural", UniformNoise)]:
+    for name, base, cls in [
+        ("perturbed_xysquares", "xysquares", Perturbed),
+        ("uniform_noise_xysquares", "xysquares", UniformNoise),
+        ("perturbed_dsprites_procedural", "dsprites_procedural", Perturbed),
+        ("uniform_noise_dsprites_procedural", "dsprites_procedural", UniformNoise),
+    ]:
         gin.clear_config()
         path = str(tmp_path / f"{base}.npy")
         np.save(path, np.zeros(len(kvae_data(base)), np.float32))

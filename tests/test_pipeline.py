@@ -72,12 +72,16 @@ def test_channel_stats_xysquares_exact():
 
 def test_standardize():
     # XYSquares' per-channel stats are exact, so standardised batches have mean 0 and std 1 exactly.
-    per_channel = np.concatenate(first(make_dataset("xysquares", 256, seed=5, standardize=True), 2)).astype(np.float64)
+    per_channel = np.concatenate(first(make_dataset("xysquares", 256, seed=5, standardize=True), 2)).astype(
+        np.float64
+    )
     np.testing.assert_allclose(per_channel.mean(axis=(0, 1, 2)), 0, atol=1e-5)
     np.testing.assert_allclose(per_channel.std(axis=(0, 1, 2)), 1, atol=1e-5)
     data = ProceduralDSprites()
     mean, std = channel_stats(data, n=1024, seed=1)
-    images = np.concatenate(first(make_dataset(data, 256, seed=5, standardize=(mean, std)), 4)).astype(np.float64)
+    images = np.concatenate(first(make_dataset(data, 256, seed=5, standardize=(mean, std)), 4)).astype(
+        np.float64
+    )
     assert abs(images.mean()) < 0.05 and abs(images.std() - 1) < 0.05
     plain = first(make_dataset(data, 256, seed=5))[0]
     np.testing.assert_allclose(images[:256], (plain - mean) / std, rtol=1e-6)
@@ -134,7 +138,9 @@ def test_bad_arguments():
     for batch_size in (0, -1, 2.0):
         with pytest.raises(ValueError, match="batch_size must be a positive integer"):
             make_dataset("xysquares", batch_size, 0)
-    with pytest.raises(ValueError, match="data must be a GroundTruthData or a registered dataset name, got 3"):
+    with pytest.raises(
+        ValueError, match="data must be a GroundTruthData or a registered dataset name, got 3"
+    ):
         make_dataset(3, 8, 0)
     with pytest.raises(ValueError, match="unknown dataset 'xy'; known datasets:"):
         make_dataset("xy", 8, 0)

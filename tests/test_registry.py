@@ -14,31 +14,73 @@ from kvae import frames, losses, metrics, nets
 from kvae.registry import REGISTRIES, Registry, UnknownNameError, first_doc_line
 
 SHAPE = (8, 8, 1)
-PACKAGES = ["kvae", "kvae.analysis", "kvae.cli", "kvae.compat", "kvae.frames", "kvae.losses", "kvae.metrics",
-            "kvae.nets", "kvae.studies", "kvae.viz"]
+PACKAGES = [
+    "kvae",
+    "kvae.analysis",
+    "kvae.cli",
+    "kvae.compat",
+    "kvae.frames",
+    "kvae.losses",
+    "kvae.metrics",
+    "kvae.nets",
+    "kvae.studies",
+    "kvae.viz",
+]
 
 
 def test_each_registry_holds_its_stable_names():
-    assert frames.FRAMES.names() == sorted([
-        "ae", "vae", "beta_vae", "annealed_vae", "factor_vae", "beta_tcvae", "dip_vae", "group_vae", "ml_vae",
-        "ada_gvae", "ada_ml_vae", "grouped_vae",
-    ])
+    assert frames.FRAMES.names() == sorted(
+        [
+            "ae",
+            "vae",
+            "beta_vae",
+            "annealed_vae",
+            "factor_vae",
+            "beta_tcvae",
+            "dip_vae",
+            "group_vae",
+            "ml_vae",
+            "ada_gvae",
+            "ada_ml_vae",
+            "grouped_vae",
+        ]
+    )
     assert frames.FRAMES["beta_vae"] is frames.BetaVAE and frames.FRAMES["group_vae"] is frames.GVAE
     assert dict(nets.NETS) == {
-        "conv_encoder": nets.ConvEncoder, "conv_decoder": nets.ConvDecoder, "fc_encoder": nets.FCEncoder,
-        "fc_decoder": nets.FCDecoder, "discriminator": nets.Discriminator,
+        "conv_encoder": nets.ConvEncoder,
+        "conv_decoder": nets.ConvDecoder,
+        "fc_encoder": nets.FCEncoder,
+        "fc_decoder": nets.FCDecoder,
+        "discriminator": nets.Discriminator,
     }
     assert losses.LOSSES.names() == ["bce", "bernoulli", "continuous_bernoulli", "l1", "mse", "mse_linear"]
-    assert metrics.METRICS.names() == sorted([
-        "mig", "beta_vae", "factor_vae", "dci", "sap", "modularity_explicitness", "irs", "unsupervised",
-        "downstream_logistic_regression", "downstream_gradient_boosting", "mic", "active_units", "udr_lasso",
-        "udr_spearman",
-    ])
+    assert metrics.METRICS.names() == sorted(
+        [
+            "mig",
+            "beta_vae",
+            "factor_vae",
+            "dci",
+            "sap",
+            "modularity_explicitness",
+            "irs",
+            "unsupervised",
+            "downstream_logistic_regression",
+            "downstream_gradient_boosting",
+            "mic",
+            "active_units",
+            "udr_lasso",
+            "udr_spearman",
+        ]
+    )
     assert metrics.get("mig") is metrics.compute_mig
     lasso = metrics.get("udr_lasso")
     assert lasso.func is metrics.compute_udr and lasso.keywords == {"correlation": "lasso"}
     assert [REGISTRIES[kind] for kind in ("frames", "nets", "losses", "metrics")] == [
-        frames.FRAMES, nets.NETS, losses.LOSSES, metrics.METRICS]
+        frames.FRAMES,
+        nets.NETS,
+        losses.LOSSES,
+        metrics.METRICS,
+    ]
 
 
 def test_registered_keras_classes_serialise_under_kvae_names():
@@ -52,7 +94,9 @@ def test_unknown_names_raise_one_line_listing_the_known_ones():
         losses.LOSSES.get("huber")
     with pytest.raises(KeyError, match="unknown frame 'beta'; known frames: ada_gvae, ada_ml_vae, ae,"):
         frames.FRAMES["beta"]
-    with pytest.raises(ValueError, match="unknown net 'conv'; known nets: conv_decoder, conv_encoder, discriminator"):
+    with pytest.raises(
+        ValueError, match="unknown net 'conv'; known nets: conv_decoder, conv_encoder, discriminator"
+    ):
         nets.NETS.get("conv")
 
 
@@ -91,7 +135,10 @@ def test_metric_modules_are_private_and_their_names_are_the_functions():
 @pytest.mark.parametrize("package", PACKAGES)
 def test_every_package_declares_its_public_names(package):
     module = importlib.import_module(package)
-    assert module.__all__ == sorted(module.__all__, key=lambda name: (not name.isupper(), name)) or package == "kvae"
+    assert (
+        module.__all__ == sorted(module.__all__, key=lambda name: (not name.isupper(), name))
+        or package == "kvae"
+    )
     for name in module.__all__:
         assert getattr(module, name) is not None, name
 
@@ -99,12 +146,16 @@ def test_every_package_declares_its_public_names(package):
 def test_kvae_does_not_leak_the_modules_it_imports():
     public = {name for name, value in vars(kvae).items() if not name.startswith("_")}
     own = {name for name, value in vars(kvae).items() if getattr(value, "__name__", "") == f"kvae.{name}"}
-    assert public - own <= set(kvae.__all__), public - own - set(kvae.__all__)  # kvae's own modules, or __all__
+    assert public - own <= set(kvae.__all__), (
+        public - own - set(kvae.__all__)
+    )  # kvae's own modules, or __all__
     assert not hasattr(kvae, "os") and not hasattr(kvae, "sys") and not hasattr(kvae, "re")
 
 
 def test_renamed_names_warn_and_still_work():
-    with pytest.warns(DeprecationWarning, match=r"kvae\.frames\.GroupVAE is deprecated: use kvae\.frames\.GVAE"):
+    with pytest.warns(
+        DeprecationWarning, match=r"kvae\.frames\.GroupVAE is deprecated: use kvae\.frames\.GVAE"
+    ):
         assert frames.GroupVAE is frames.GVAE
     with pytest.warns(DeprecationWarning, match=r"kvae\.nets\.ENCODERS is deprecated"):
         assert nets.ENCODERS == {"conv": nets.ConvEncoder, "fc": nets.FCEncoder}
@@ -121,7 +172,9 @@ def _pairs(n=4):
 
 def test_a_keras_file_saved_with_the_old_group_vae_class_name_loads_as_gvae(tmp_path):
     """A .keras file written before the rename (class_name GroupVAE, module kvae.frames.ada_gvae) loads."""
-    model = frames.GVAE(nets.FCEncoder(3, SHAPE), nets.FCDecoder(SHAPE), beta=2.0, reconstruction_loss="mse", seed=0)
+    model = frames.GVAE(
+        nets.FCEncoder(3, SHAPE), nets.FCDecoder(SHAPE), beta=2.0, reconstruction_loss="mse", seed=0
+    )
     model.build((None,) + SHAPE)
     path, old = tmp_path / "new.keras", tmp_path / "old.keras"
     model.save(path)
@@ -130,8 +183,13 @@ def test_a_keras_file_saved_with_the_old_group_vae_class_name_loads_as_gvae(tmp_
             content = new.read(item)
             if item.filename == "config.json":
                 config = json.loads(content)
-                assert config["registered_name"] == "kvae>GVAE" and config["config"]["reconstruction_loss"] == "mse"
-                config.update(class_name="GroupVAE", registered_name="kvae>GroupVAE", module="kvae.frames.ada_gvae")
+                assert (
+                    config["registered_name"] == "kvae>GVAE"
+                    and config["config"]["reconstruction_loss"] == "mse"
+                )
+                config.update(
+                    class_name="GroupVAE", registered_name="kvae>GroupVAE", module="kvae.frames.ada_gvae"
+                )
                 content = json.dumps(config)
             written.writestr(item, content)
     loaded = keras.saving.load_model(old)

@@ -35,8 +35,12 @@ TINY = [
 def tree(root):
     """{relative path: (size, mtime)} of every file under `root`: a directory's state."""
     return {
-        os.path.relpath(os.path.join(d, n), root): (os.stat(os.path.join(d, n)).st_size, os.stat(os.path.join(d, n)).st_mtime_ns)
-        for d, _, names in os.walk(root) for n in names
+        os.path.relpath(os.path.join(d, n), root): (
+            os.stat(os.path.join(d, n)).st_size,
+            os.stat(os.path.join(d, n)).st_mtime_ns,
+        )
+        for d, _, names in os.walk(root)
+        for n in names
     }
 
 
@@ -86,16 +90,30 @@ def test_overwrite_deletes_only_a_kvae_run(tmp_path, train_here):
     assert "BetaVAE.beta = 2.0" in (run_dir / "gin" / "operative.gin").read_text()
 
 
-def test_divergence_stops_and_keeps_the_last_finite_checkpoint_then_skip_step_goes_on(tmp_path, capfd, train_here):
+def test_divergence_stops_and_keeps_the_last_finite_checkpoint_then_skip_step_goes_on(
+    tmp_path, capfd, train_here
+):
     run_dir = tmp_path / "run"
-    diverging = ("train.steps = 12", "optimizer.learning_rate = 1.0", "train.checkpoint_every = 1", "train.keep_checkpoints = 1")
+    diverging = (
+        "train.steps = 12",
+        "optimizer.learning_rate = 1.0",
+        "train.checkpoint_every = 1",
+        "train.keep_checkpoints = 1",
+    )
     with pytest.raises(KvaeError) as raised:
         train_here(run_dir, *diverging)
-    found = re.match(r"training diverged at step (\d+): (\w+) is not finite; kept the last finite checkpoint", str(raised.value))
+    found = re.match(
+        r"training diverged at step (\d+): (\w+) is not finite; kept the last finite checkpoint",
+        str(raised.value),
+    )
     assert found, str(raised.value)
     step, term = int(found.group(1)), found.group(2)
     state = json.loads((run_dir / "results" / "train.json").read_text())
-    assert state["status"] == "diverged" and state["diverged"]["step"] == step and state["diverged"]["term"] == term
+    assert (
+        state["status"] == "diverged"
+        and state["diverged"]["step"] == step
+        and state["diverged"]["term"] == term
+    )
     kept = sorted(os.listdir(run_dir / "checkpoints"))
     assert kept == [f"ckpt-{step - 1:09d}.keras"] and state["steps"] == step - 1  # never rotated away
     assert all(np.isfinite(w).all() for w in weights(run_dir / "checkpoints" / kept[0]))
@@ -114,7 +132,9 @@ def test_divergence_stops_and_keeps_the_last_finite_checkpoint_then_skip_step_go
     assert "train.on_nan = 'skip_step'  # was 'stop'" in (run_dir / "gin" / "resumes" / "1.gin").read_text()
 
 
-def test_resume_skips_an_unreadable_checkpoint_cleans_temporary_files_and_takes_a_stale_lock(tmp_path, capfd, train_here):
+def test_resume_skips_an_unreadable_checkpoint_cleans_temporary_files_and_takes_a_stale_lock(
+    tmp_path, capfd, train_here
+):
     previous = os.umask(0o022)
     try:
         run_dir = tmp_path / "run"
@@ -135,14 +155,20 @@ def test_resume_skips_an_unreadable_checkpoint_cleans_temporary_files_and_takes_
 
     result = train_here(run_dir, "train.steps = 9")["train"]
     err = capfd.readouterr().err
-    assert "kvae: checkpoint ckpt-000000006.keras is unreadable (" in err and "resuming from ckpt-000000003.keras" in err
+    assert (
+        "kvae: checkpoint ckpt-000000006.keras is unreadable (" in err
+        and "resuming from ckpt-000000003.keras" in err
+    )
     assert "removed 2 temporary file(s)" in err and not glob.glob(f"{run_dir}/**/.tmp-*", recursive=True)
     assert result["steps"] == 9 and result["sessions"][-1]["start_step"] == 3
     assert not (run_dir / ".kvae-lock").exists()
 
     for path in glob.glob(f"{run_dir}/checkpoints/*"):
         open(path, "wb").close()
-    with pytest.raises(RunDirectoryError, match=r"no readable checkpoint in .*: all 3 are unreadable \(ckpt-000000009.keras, the newest, too\)"):
+    with pytest.raises(
+        RunDirectoryError,
+        match=r"no readable checkpoint in .*: all 3 are unreadable \(ckpt-000000009.keras, the newest, too\)",
+    ):
         train_here(run_dir, "train.steps = 12")
 
 
@@ -161,12 +187,21 @@ def test_configuration_is_fixed_at_creation_and_a_finished_run_extends(tmp_path,
     run_dir, direct = tmp_path / "run", tmp_path / "direct"
     train_here(run_dir, "train.steps = 3", "BetaVAE.beta = 3.0")
     operative = (run_dir / "gin" / "operative.gin").read_text()
-    for name in ("BetaVAE.beta = 3.0", "train.latent_dim = 4", "optimizer.learning_rate", "reconstruction_loss.name",
-                 "dataset.name = 'xysquares'", "ConvEncoder."):
+    for name in (
+        "BetaVAE.beta = 3.0",
+        "train.latent_dim = 4",
+        "optimizer.learning_rate",
+        "reconstruction_loss.name",
+        "dataset.name = 'xysquares'",
+        "ConvEncoder.",
+    ):
         assert name in operative, name
     before = tree(run_dir)
-    for binding, diff in (("BetaVAE.beta = 4.0", "BetaVAE.beta: 3.0 -> 4.0"), ("train.batch_size = 16", "train.batch_size: 8 -> 16"),
-                          ("optimizer.learning_rate = 0.01", "optimizer.learning_rate: 0.0001 -> 0.01")):
+    for binding, diff in (
+        ("BetaVAE.beta = 4.0", "BetaVAE.beta: 3.0 -> 4.0"),
+        ("train.batch_size = 16", "train.batch_size: 8 -> 16"),
+        ("optimizer.learning_rate = 0.01", "optimizer.learning_rate: 0.0001 -> 0.01"),
+    ):
         with pytest.raises(RunDirectoryError, match=re.escape(diff)):
             train_here(run_dir, "train.steps = 6", "BetaVAE.beta = 3.0", binding)
     with pytest.raises(RunDirectoryError, match="holds a finished run of 3 steps; raise train.steps above 3"):
@@ -174,7 +209,9 @@ def test_configuration_is_fixed_at_creation_and_a_finished_run_extends(tmp_path,
     assert tree(run_dir) == before
 
     result = train_here(run_dir, "train.steps = 6", "BetaVAE.beta = 3.0", "train.log_every = 500")["train"]
-    assert result["status"] == "finished" and result["steps"] == 6 and result["trained_steps_this_session"] == 3
+    assert (
+        result["status"] == "finished" and result["steps"] == 6 and result["trained_steps_this_session"] == 3
+    )
     assert (run_dir / "gin" / "operative.gin").read_text() == operative
     resume = (run_dir / "gin" / "resumes" / "1.gin").read_text()
     assert "train.steps = 6  # was 3" in resume and "train.log_every = 500  # was 1000" in resume
@@ -183,12 +220,26 @@ def test_configuration_is_fixed_at_creation_and_a_finished_run_extends(tmp_path,
         np.testing.assert_array_equal(a, b)
 
 
-def test_sigint_saves_a_checkpoint_at_the_current_step_and_the_resume_logs_each_step_once(tmp_path, train_here):
+def test_sigint_saves_a_checkpoint_at_the_current_step_and_the_resume_logs_each_step_once(
+    tmp_path, train_here
+):
     run_dir = tmp_path / "run"
     bindings = [*TINY, "train.steps = 40", "train.checkpoint_every = 7", "train.log_every = 1"]
-    command = [sys.executable, "-m", "kvae.cli.train", f"--model_dir={run_dir}", *(f"--gin_config={c}" for c in CONFIGS)]
-    process = subprocess.Popen(command + [f"--gin_bindings={b}" for b in bindings], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    command = [
+        sys.executable,
+        "-m",
+        "kvae.cli.train",
+        f"--model_dir={run_dir}",
+        *(f"--gin_config={c}" for c in CONFIGS),
+    ]
+    process = subprocess.Popen(
+        command + [f"--gin_bindings={b}" for b in bindings],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     deadline = time.time() + 180
     while not glob.glob(f"{run_dir}/checkpoints/ckpt-*.keras") and time.time() < deadline:
         assert process.poll() is None, process.stderr.read()[-2000:]
@@ -199,7 +250,9 @@ def test_sigint_saves_a_checkpoint_at_the_current_step_and_the_resume_logs_each_
     stderr = process.communicate(timeout=60)[1]
     assert process.returncode == 130 and time.time() - sent < 20, stderr[-2000:]
     last = stderr.strip().splitlines()[-1]
-    found = re.fullmatch(r"kvae-train: error: interrupted at step (\d+); run the same command to resume", last)
+    found = re.fullmatch(
+        r"kvae-train: error: interrupted at step (\d+); run the same command to resume", last
+    )
     assert found, stderr[-2000:]
     step = int(found.group(1))
     assert 7 <= step < 40 and os.path.exists(run_dir / "checkpoints" / f"ckpt-{step:09d}.keras")
@@ -208,7 +261,7 @@ def test_sigint_saves_a_checkpoint_at_the_current_step_and_the_resume_logs_each_
     # as after a kill -9: the resume replays the steps since the previous checkpoint, but logs none twice
     if step > 7:
         os.unlink(run_dir / "checkpoints" / f"ckpt-{step:09d}.keras")
-    result = train_here(run_dir, *bindings[len(TINY):])["train"]
+    result = train_here(run_dir, *bindings[len(TINY) :])["train"]
     assert result["steps"] == 40 and result["sessions"][0]["end_step"] == step
     assert result["sessions"][1]["start_step"] == (step if step == 7 else step // 7 * 7)
     events = EventAccumulator(str(run_dir / "tensorboard"), size_guidance={"tensors": 0})

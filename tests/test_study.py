@@ -53,13 +53,31 @@ LOCATELLO = {
     0: ("dsprites", "BetaVAE", {"BetaVAE.beta": "1.0"}, 0),
     51: ("dsprites", "BetaVAE", {"BetaVAE.beta": "2.0"}, 1),
     300: ("dsprites", "FactorVAE", {"FactorVAE.gamma": "10.0"}, 0),
-    649: ("dsprites", "DIPVAE", {"DIPVAE.lambda_od": "1.0", "DIPVAE.dip_type": "'i'", "DIPVAE.lambda_d_factor": "10.0"}, 49),
+    649: (
+        "dsprites",
+        "DIPVAE",
+        {"DIPVAE.lambda_od": "1.0", "DIPVAE.dip_type": "'i'", "DIPVAE.lambda_d_factor": "10.0"},
+        49,
+    ),
     1234: ("dsprites", "BetaTCVAE", {"BetaTCVAE.beta": "1.0"}, 34),
-    1799: ("dsprites", "AnnealedVAE", {"AnnealedVAE.c_max": "100.0", "AnnealedVAE.gamma": "1000.0",
-                                       "AnnealedVAE.iteration_threshold": "100000"}, 49),
+    1799: (
+        "dsprites",
+        "AnnealedVAE",
+        {
+            "AnnealedVAE.c_max": "100.0",
+            "AnnealedVAE.gamma": "1000.0",
+            "AnnealedVAE.iteration_threshold": "100000",
+        },
+        49,
+    ),
     1800: ("color_dsprites", "BetaVAE", {"BetaVAE.beta": "1.0"}, 0),
     7777: ("smallnorb", "FactorVAE", {"FactorVAE.gamma": "100.0"}, 27),
-    10000: ("cars3d", "DIPVAE", {"DIPVAE.lambda_od": "5.0", "DIPVAE.dip_type": "'ii'", "DIPVAE.lambda_d_factor": "1.0"}, 0),
+    10000: (
+        "cars3d",
+        "DIPVAE",
+        {"DIPVAE.lambda_od": "5.0", "DIPVAE.dip_type": "'ii'", "DIPVAE.lambda_d_factor": "1.0"},
+        0,
+    ),
     12599: ("shapes3d", "AnnealedVAE", {"AnnealedVAE.c_max": "100.0"}, 49),
 }
 
@@ -82,8 +100,13 @@ def test_locatello_study_numbering_matches_disentanglement_lib():
 
 
 def test_every_shipped_study_parses_and_has_a_stable_fingerprint():
-    assert {"tiny", "locatello2019_unsupervised", "michlo2023_xysquares", "zietlow2021_perturbed",
-            "halevi_grouped"} <= set(study_names())
+    assert {
+        "tiny",
+        "locatello2019_unsupervised",
+        "michlo2023_xysquares",
+        "zietlow2021_perturbed",
+        "halevi_grouped",
+    } <= set(study_names())
     sizes = {"tiny": 4, "michlo2023_xysquares": 160, "zietlow2021_perturbed": 120, "halevi_grouped": 60}
     for name, size in sizes.items():
         study = load_study(name)
@@ -93,7 +116,9 @@ def test_every_shipped_study_parses_and_has_a_stable_fingerprint():
         assert study.fingerprint == load_study(name).fingerprint
     michlo = load_study("michlo2023_xysquares", ["ADA_GVAE_BETA = 0.5"])
     lines = michlo.run_config(159)[1]
-    assert "AdaGVAE.beta = 0.5" in lines and "XYSquares.grid_spacing = 8" in lines and "train.seed = 4" in lines
+    assert (
+        "AdaGVAE.beta = 0.5" in lines and "XYSquares.grid_spacing = 8" in lines and "train.seed = 4" in lines
+    )
     assert "reconstruction_loss.name = 'mse_box_r31_l1.0_k3969.0'" in lines
     zietlow = load_study("zietlow2021_perturbed")
     assert "Perturbed.s = '$STUDY_DIR/runs/0/model.keras'" in zietlow.run_config(40)[1]
@@ -104,7 +129,9 @@ def test_bad_studies_are_refused_before_anything_starts(tmp_path, kvae_cli):
     with pytest.raises(KvaeError, match="unknown study 'nope'.*tiny"):
         load_study("nope")
     bad = tmp_path / "bad.gin"
-    bad.write_text("study.name = 'bad'\nstudy.axes = [{'BetaVAE.gama': [1.0]}]\nstudy.configs = ['models/beta_vae.gin']\n")
+    bad.write_text(
+        "study.name = 'bad'\nstudy.axes = [{'BetaVAE.gama': [1.0]}]\nstudy.configs = ['models/beta_vae.gin']\n"
+    )
     with pytest.raises(KvaeError, match="run 0: .*gama"):
         load_study(str(bad)).validate(load_study(str(bad)).runs)
     study_dir = tmp_path / "study"
@@ -115,12 +142,18 @@ def test_bad_studies_are_refused_before_anything_starts(tmp_path, kvae_cli):
 
     result = kvae_cli("study", "--study=tiny", f"--study_dir={tmp_path / 'x'}", "--address=127.0.0.1:9")
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1].startswith("kvae-study: error: no Ray cluster at --address=127.0.0.1:9")
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("kvae-study: error: no Ray cluster at --address=127.0.0.1:9")
+    )
     result = kvae_cli("study", f"--study={bad}", f"--study_dir={tmp_path / 'y'}")
     assert result.returncode == 1 and "gama" in result.stderr.strip().splitlines()[-1]
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
     result = kvae_cli("study", "--study=tiny", "--model_num=4", "--only_print")
-    assert result.returncode == 1 and "--model_num 4 is out of range: study tiny has runs 0..3" in result.stderr
+    assert (
+        result.returncode == 1 and "--model_num 4 is out of range: study tiny has runs 0..3" in result.stderr
+    )
 
 
 def _read_tensors(path):
@@ -147,7 +180,9 @@ def test_tiny_study_runs_resumes_nothing_twice_and_aggregates(tmp_path, kvae_cli
         assert train["status"] == "finished" and train["steps"] == 4 and train["seed"] == int(number) % 2
         for representation in ("mean", "sample"):
             for metric in ("mig", "unsupervised"):
-                result_json = study_dir / "runs" / number / "results" / "eval" / representation / f"{metric}.json"
+                result_json = (
+                    study_dir / "runs" / number / "results" / "eval" / representation / f"{metric}.json"
+                )
                 assert json.loads(result_json.read_text())["representation"] == representation
     assert manifest["runs"]["3"]["bindings"] == ["BetaVAE.beta = 4.0", "train.seed = 1"]
     operative = (study_dir / "runs" / "3" / "gin" / "operative.gin").read_text()
@@ -157,7 +192,9 @@ def test_tiny_study_runs_resumes_nothing_twice_and_aggregates(tmp_path, kvae_cli
     hparams_dir = study_dir / "runs" / "2" / "tensorboard" / "hparams"
     events = _read_tensors(str(hparams_dir))
     assert "_hparams_/session_start_info" in events.Tags()["tensors"]
-    mig = json.loads((study_dir / "runs" / "2" / "results" / "eval" / "mean" / "mig.json").read_text())["values"]["mig"]
+    mig = json.loads((study_dir / "runs" / "2" / "results" / "eval" / "mean" / "mig.json").read_text())[
+        "values"
+    ]["mig"]
     import tensorflow as tf
 
     logged = float(tf.make_ndarray(events.Tensors("final/mean/mig")[0].tensor_proto))
@@ -177,10 +214,26 @@ def test_tiny_study_runs_resumes_nothing_twice_and_aggregates(tmp_path, kvae_cli
     frame = pd.read_csv(study_dir / "aggregate" / "results.csv")
     parquet = pd.read_parquet(study_dir / "aggregate" / "results.parquet")
     assert len(frame) == len(parquet) == 4 * 2  # one row per run x representation
-    for column in ("model_num", "frame", "dataset", "seed", "steps", "representation", "BetaVAE.beta", "train.seed",
-                   "train.batch_size", "optimizer.learning_rate", "mig", "unsupervised.gaussian_total_correlation",
-                   "udr_lasso", "udr_spearman", "kvae_version", "tensorflow_version", "keras_version",
-                   "scikit-learn_version"):
+    for column in (
+        "model_num",
+        "frame",
+        "dataset",
+        "seed",
+        "steps",
+        "representation",
+        "BetaVAE.beta",
+        "train.seed",
+        "train.batch_size",
+        "optimizer.learning_rate",
+        "mig",
+        "unsupervised.gaussian_total_correlation",
+        "udr_lasso",
+        "udr_spearman",
+        "kvae_version",
+        "tensorflow_version",
+        "keras_version",
+        "scikit-learn_version",
+    ):
         assert column in frame.columns, column
     assert set(frame["frame"]) == {"BetaVAE"} and set(frame["dataset"]) == {"xysquares"}
     for _, row in frame.iterrows():
@@ -198,9 +251,22 @@ def test_a_killed_worker_is_retried_and_resumes_from_its_checkpoint(tmp_path):
     study_dir = tmp_path / "killed"
     bindings = [f"--gin_bindings={b}" for b in (*TINY, "train.steps = 120", "train.checkpoint_every = 10")]
     process = subprocess.Popen(
-        [sys.executable, "-m", "kvae.cli.study", "--study=tiny", "--model_num=0", f"--study_dir={study_dir}",
-         "--num_cpus=1", "--study_bindings=study.representations = ['mean']", *bindings],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "kvae.cli.study",
+            "--study=tiny",
+            "--model_num=0",
+            f"--study_dir={study_dir}",
+            "--num_cpus=1",
+            "--study_bindings=study.representations = ['mean']",
+            *bindings,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        cwd=REPO,
     )
     log = study_dir / "logs" / "0.log"
     deadline = time.time() + 300

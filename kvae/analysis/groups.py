@@ -26,12 +26,16 @@ def group_bounds(groups, latent_dim):
     else:
         sizes = [int(size) for size in groups]
         if min(sizes, default=0) < 1 or sum(sizes) != latent_dim:
-            raise KvaeError(f"group sizes must be positive and sum to latent_dim={latent_dim}, got {list(groups)}")
+            raise KvaeError(
+                f"group sizes must be positive and sum to latent_dim={latent_dim}, got {list(groups)}"
+            )
     stops = np.cumsum(sizes)
     return [(int(stop - size), int(stop)) for size, stop in zip(sizes, stops)]
 
 
-def group_informativeness(codes, factors, groups, factor_names=None, num_bins=20, predictor=None, seed=0, n_jobs=-1):
+def group_informativeness(
+    codes, factors, groups, factor_names=None, num_bins=20, predictor=None, seed=0, n_jobs=-1
+):
     """How much each latent group knows about each factor.
 
     Args:
@@ -89,12 +93,16 @@ def prefix_reconstructions(model, images, groups=None, batch_size=256):
     bounds = list(model.bounds) if groups is None and hasattr(model, "bounds") else None
     if bounds is None:
         if groups is None:
-            raise KvaeError(f"{type(model).__name__} has no latent groups: pass groups (a count or the sizes)")
+            raise KvaeError(
+                f"{type(model).__name__} has no latent groups: pass groups (a count or the sizes)"
+            )
         bounds = group_bounds(groups, model.latent_dim)
     out = []
     for start in range(0, len(images), batch_size):
         mean, _ = model.encode(np.asarray(images[start : start + batch_size], np.float32), training=False)
-        keep = np.arange(model.latent_dim)[None, :] < np.array([stop for _, stop in bounds])[:, None]  # [G, D]
+        keep = (
+            np.arange(model.latent_dim)[None, :] < np.array([stop for _, stop in bounds])[:, None]
+        )  # [G, D]
         codes = ops.reshape(mean[None] * keep[:, None].astype(np.float32), (-1, model.latent_dim))
         decoded = np.asarray(model.reconstruction_loss.activation(model.decode(codes, training=False)))
         out.append(np.swapaxes(decoded.reshape((len(bounds), -1) + decoded.shape[1:]), 0, 1))
@@ -119,6 +127,14 @@ def _group_accuracies(codes, factors, subsets, predictor, seed, n_jobs):
     accuracies = []
     for subset in subsets:
         x = utils.standardize(codes[:, subset])
-        _, test_acc, _ = utils.fit_per_factor(estimators[predictor](), x[train], factors[train], x[test], factors[test], n_jobs=n_jobs, quiet=True)
+        _, test_acc, _ = utils.fit_per_factor(
+            estimators[predictor](),
+            x[train],
+            factors[train],
+            x[test],
+            factors[test],
+            n_jobs=n_jobs,
+            quiet=True,
+        )
         accuracies.append(test_acc)
     return np.array(accuracies)

@@ -12,7 +12,9 @@ import numpy as np
 __all__ = ["latent_structure"]
 
 
-def latent_structure(mean, logvar, factors, factor_names=None, num_bins=20, importance=True, num_train=None, seed=0, n_jobs=-1):
+def latent_structure(
+    mean, logvar, factors, factor_names=None, num_bins=20, importance=True, num_train=None, seed=0, n_jobs=-1
+):
     """The latent x factor matrices of a representation.
 
     Args:
@@ -40,14 +42,24 @@ def latent_structure(mean, logvar, factors, factor_names=None, num_bins=20, impo
     names = [str(j) for j in range(factors.shape[1])] if factor_names is None else list(factor_names)
     mi = utils.discrete_mutual_info(utils.histogram_discretize(mean, num_bins), factors)
     entropy = utils.check_entropy(utils.discrete_entropy(factors), "the mutual information matrix")
-    out = {"factor_names": names, "mutual_information": (mi / entropy).tolist(), **mig(mean, factors, num_bins)}
+    out = {
+        "factor_names": names,
+        "mutual_information": (mi / entropy).tolist(),
+        **mig(mean, factors, num_bins),
+    }
     out.update(active_units(logvar))
     if importance:
         from sklearn.ensemble import GradientBoostingClassifier
 
         n = len(mean) * 2 // 3 if num_train is None else int(num_train)
         _, test_acc, weights = utils.fit_per_factor(
-            GradientBoostingClassifier(random_state=seed), mean[:n], factors[:n], mean[n:], factors[n:], importances=True, n_jobs=n_jobs
+            GradientBoostingClassifier(random_state=seed),
+            mean[:n],
+            factors[:n],
+            mean[n:],
+            factors[n:],
+            importances=True,
+            n_jobs=n_jobs,
         )
         totals = weights.sum(axis=0, keepdims=True)
         out.update(

@@ -21,7 +21,10 @@ def encode_decode(model, batch_size=256):
         return mean, logvar, model.reconstruction_loss.activation(model.decode(mean, training=False))
 
     def fn(images):
-        outputs = [forward(np.asarray(images[start : start + batch_size], np.float32)) for start in range(0, len(images), batch_size)]
+        outputs = [
+            forward(np.asarray(images[start : start + batch_size], np.float32))
+            for start in range(0, len(images), batch_size)
+        ]
         return tuple(np.concatenate([np.asarray(o[i]) for o in outputs]) for i in range(3))
 
     return fn
@@ -33,8 +36,12 @@ def posterior_sample(model, data, num_points, rng, batch_size=256):
     from kvae.metrics import representation_function
 
     (mean, logvar), factors = utils.sample_codes(
-        data, representation_function(model, mode="posterior", batch_size=batch_size), int(num_points),
-        np.random.default_rng(rng), batch_size, posterior=True,
+        data,
+        representation_function(model, mode="posterior", batch_size=batch_size),
+        int(num_points),
+        np.random.default_rng(rng),
+        batch_size,
+        posterior=True,
     )
     return mean, logvar, factors
 

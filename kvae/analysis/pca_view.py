@@ -45,21 +45,31 @@ def pca_view(data, factors=None, num_bases=128, rng=0):
     for i in indices:
         size = data.factor_sizes[i]
         if size < 2:
-            raise KvaeError(f"{data.name}: factor {data.factor_names[i]!r} has a single value; it has no variance or step")
+            raise KvaeError(
+                f"{data.name}: factor {data.factor_names[i]!r} has a single value; it has no variance or step"
+            )
         means, steps, bases = 0.0, 0.0, 0
         for _, images in traversal_images(data, i, num_bases, rng):
             flat = images.reshape(images.shape[:2] + (-1,)).astype(np.float64)  # [b, K, P]
             means = means + flat.sum(axis=0)
             steps = steps + np.sqrt(np.square(np.diff(flat, axis=1)).sum(axis=-1)).sum()
             bases += len(flat)
-            pixels_sum, squares_sum, count = pixels_sum + flat.sum(axis=(0, 1)), squares_sum + np.square(flat).sum(), count + flat.shape[0] * flat.shape[1]
+            pixels_sum, squares_sum, count = (
+                pixels_sum + flat.sum(axis=(0, 1)),
+                squares_sum + np.square(flat).sum(),
+                count + flat.shape[0] * flat.shape[1],
+            )
         means = means / bases  # E[x | w_i = k], [K, P]
         name = data.factor_names[i]
         variance[name] = float(np.square(means - means.mean(axis=0)).mean(axis=0).sum())
         mean_step, delta = steps / (bases * (size - 1)), 1.0 / (size - 1)
         expansiveness[name] = float(mean_step / delta)
     total = float(squares_sum / count - np.square(pixels_sum / count).sum())
-    return {"explained_global_variance": variance, "local_expansiveness": expansiveness, "total_variance": total}
+    return {
+        "explained_global_variance": variance,
+        "local_expansiveness": expansiveness,
+        "total_variance": total,
+    }
 
 
 def explained_global_variance(data, factors=None, num_bases=128, rng=0):
@@ -101,7 +111,9 @@ def information_level(mean, logvar, factors, factor_names=None, num_bins=20):
     mean, factors = utils.check_codes_factors(mean, factors)
     logvar = np.asarray(logvar, np.float64)
     if logvar.shape != mean.shape:
-        raise KvaeError(f"information_level: mean and logvar must have the same shape, got {mean.shape} and {logvar.shape}")
+        raise KvaeError(
+            f"information_level: mean and logvar must have the same shape, got {mean.shape} and {logvar.shape}"
+        )
     names = [str(j) for j in range(factors.shape[1])] if factor_names is None else list(factor_names)
     mi = utils.discrete_mutual_info(utils.histogram_discretize(mean, num_bins), factors)
     level = 1.0 - np.exp(logvar).mean(axis=0)

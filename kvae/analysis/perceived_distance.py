@@ -55,7 +55,9 @@ def perceived_distance(x_a, x_b, loss="mse"):
     """
     x_a, x_b = np.asarray(x_a, np.float32), np.asarray(x_b, np.float32)
     if x_a.shape != x_b.shape:
-        raise ValueError(f"perceived_distance: x_a and x_b must have the same shape, got {x_a.shape} and {x_b.shape}")
+        raise ValueError(
+            f"perceived_distance: x_a and x_b must have the same shape, got {x_a.shape} and {x_b.shape}"
+        )
     single = x_a.ndim == 3
     if single:
         x_a, x_b = x_a[None], x_b[None]
@@ -102,7 +104,9 @@ def factor_traversal_distances(data, factor, loss="mse", base_factors=None):
         loss: as in `perceived_distance`.
         base_factors: one factor vector [F] the traversal passes through (default all zeros).
     """
-    base = np.zeros(data.num_factors, np.int64) if base_factors is None else np.asarray(base_factors, np.int64)
+    base = (
+        np.zeros(data.num_factors, np.int64) if base_factors is None else np.asarray(base_factors, np.int64)
+    )
     traversal = traversal_factors(data, factor, base[None])[0]
     return pairwise_distances(data.observations(traversal), loss)
 
@@ -126,7 +130,9 @@ def distance_matrices(data, loss="mse", factors=None, num_bases=64, rng=0):
     rng, loss = np.random.default_rng(rng), losses.get(loss) if isinstance(loss, str) else loss
     out = {}
     for i in _factor_list(data, factors):
-        level = _traversal_mean(data, i, num_bases, rng, lambda factors, images: {"data": pairwise_distances(images, loss)})
+        level = _traversal_mean(
+            data, i, num_bases, rng, lambda factors, images: {"data": pairwise_distances(images, loss)}
+        )
         out[data.factor_names[i]] = level["data"]
     return out
 
@@ -162,7 +168,11 @@ def distance_correlations(matrices):
         matrix = np.asarray(matrix, np.float64)
         off = ~np.eye(len(matrix), dtype=bool)
         truth, perceived = ground_truth_distances(len(matrix))[off], matrix[off]
-        if perceived.size < 2 or np.ptp(perceived) <= 1e-9 * max(np.abs(perceived).max(), 1e-30) or np.ptp(truth) == 0:
+        if (
+            perceived.size < 2
+            or np.ptp(perceived) <= 1e-9 * max(np.abs(perceived).max(), 1e-30)
+            or np.ptp(truth) == 0
+        ):
             out[name] = {"spearman": 0.0, "pearson": 0.0}
             continue
         out[name] = {

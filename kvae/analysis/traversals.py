@@ -17,7 +17,9 @@ def factor_index(data, factor):
     """A factor of `data` given by index or name -> its index; a clear error otherwise."""
     if isinstance(factor, str):
         if factor not in data.factor_names:
-            raise ValueError(f"Unknown factor {factor!r}; factors of {data.name}: {', '.join(data.factor_names)}")
+            raise ValueError(
+                f"Unknown factor {factor!r}; factors of {data.name}: {', '.join(data.factor_names)}"
+            )
         return data.factor_names.index(factor)
     if isinstance(factor, bool) or not 0 <= int(factor) < data.num_factors:
         raise ValueError(f"factor index must lie in [0, {data.num_factors}), got {factor}")

@@ -16,7 +16,9 @@ from kvae.cli import common
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("study_dir", None, "A study directory written by kvae-study.")
-flags.DEFINE_string("output_dir", None, "Where to write the table, summary and figures (default STUDY_DIR/aggregate).")
+flags.DEFINE_string(
+    "output_dir", None, "Where to write the table, summary and figures (default STUDY_DIR/aggregate)."
+)
 flags.DEFINE_bool("udr", True, "Compute UDR across the seeds of each setting (loads every model).")
 
 common.define_verbose_flag()

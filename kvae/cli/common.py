@@ -16,22 +16,36 @@ from absl import flags
 from kvae.errors import KvaeError
 from kvae.errors import first_line as _first_line
 
-logging.getLogger("tensorflow").setLevel(logging.ERROR)  # TF's Python warnings (e.g. retracing) off a command's stderr
+logging.getLogger("tensorflow").setLevel(
+    logging.ERROR
+)  # TF's Python warnings (e.g. retracing) off a command's stderr
 
 __all__ = [
-    "define_gin_flags", "define_verbose_flag", "parse_gin", "show_metric_progress", "one_line_errors", "fail", "run_app",
+    "define_gin_flags",
+    "define_verbose_flag",
+    "parse_gin",
+    "show_metric_progress",
+    "one_line_errors",
+    "fail",
+    "run_app",
 ]
 
 
 def define_gin_flags():
     flags.DEFINE_multi_string(
-        "gin_config", [], "Gin config files, applied in order; a name such as models/beta_vae.gin that is not a "
-        "local file is read from kvae's own configs."
+        "gin_config",
+        [],
+        "Gin config files, applied in order; a name such as models/beta_vae.gin that is not a "
+        "local file is read from kvae's own configs.",
     )
-    flags.DEFINE_multi_string("gin_bindings", [], "Gin bindings applied after the files, e.g. 'BetaVAE.beta = 4'.")
+    flags.DEFINE_multi_string(
+        "gin_bindings", [], "Gin bindings applied after the files, e.g. 'BetaVAE.beta = 4'."
+    )
     flags.DEFINE_bool(
-        "dlib_compat", False, "Read every --gin_config as a disentanglement_lib config (they are also detected "
-        "without this flag); see kvae.compat.dlib."
+        "dlib_compat",
+        False,
+        "Read every --gin_config as a disentanglement_lib config (they are also detected "
+        "without this flag); see kvae.compat.dlib.",
     )
 
 
@@ -55,8 +69,12 @@ def parse_gin(config_files, bindings, dlib_compat=False, base_files=()):
 
     for path in [*base_files, *config_files]:
         if not os.path.isfile(path) and not _packaged(path):
-            raise KvaeError(f"gin config file {path!r} not found (working directory {os.getcwd()}, nor in kvae's configs)")
-    config_files = [path if os.path.isfile(path) else resources.find_gin_config(path) for path in config_files]
+            raise KvaeError(
+                f"gin config file {path!r} not found (working directory {os.getcwd()}, nor in kvae's configs)"
+            )
+    config_files = [
+        path if os.path.isfile(path) else resources.find_gin_config(path) for path in config_files
+    ]
     config_files, bindings = dlib.translate_files(config_files, bindings, force=dlib_compat)
     config_files = [*base_files, *config_files]
     for path in config_files:  # lets `include 'defaults.gin'` resolve beside a config or one level up
@@ -129,8 +147,11 @@ def one_line_errors(program, verbose=False):
     except (ValueError, OSError) as error:  # KvaeError is a ValueError
         fail(program, error, exit_code=getattr(error, "exit_code", 1))
     except (zlib.error, zipfile.BadZipFile, EOFError) as error:  # a reader that did not say which file
-        fail(program, f"a compressed file is corrupt ({type(error).__name__}: {_first_line(error)}); expected an intact "
-                      "file: download or write it again")
+        fail(
+            program,
+            f"a compressed file is corrupt ({type(error).__name__}: {_first_line(error)}); expected an intact "
+            "file: download or write it again",
+        )
     except RuntimeError as error:
         if not str(error).startswith("Required bindings"):  # gin's word for a configurable's missing argument
             raise
@@ -139,15 +160,16 @@ def one_line_errors(program, verbose=False):
         if verbose:
             traceback.print_exc()
             sys.exit(1)
-        fail(program, f"internal error ({type(error).__name__}: {_first_line(error)}); rerun with --verbose for the traceback")
+        fail(
+            program,
+            f"internal error ({type(error).__name__}: {_first_line(error)}); rerun with --verbose for the traceback",
+        )
 
 
 def fail(program, error, exit_code=1):
     """Prints `program: error: <first line of error>` to stderr and exits with `exit_code`."""
     print(f"{program}: error: {_first_line(error)}", file=sys.stderr)
     sys.exit(exit_code)
-
-
 
 
 def run_app(main, module_name):

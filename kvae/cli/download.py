@@ -14,10 +14,15 @@ from absl import flags
 from kvae.cli import common
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("data_root", None, "Where the datasets go (default $KVAE_DATA, else $DISENTANGLEMENT_LIB_DATA, else .).")
+flags.DEFINE_string(
+    "data_root", None, "Where the datasets go (default $KVAE_DATA, else $DISENTANGLEMENT_LIB_DATA, else .)."
+)
 flags.DEFINE_bool("force", False, "Fetch again even when the dataset is there (replaced only once verified).")
-flags.DEFINE_string("mirror", None, "A URL base laid out like the data root, instead of the published URLs "
-                    "(default $KVAE_DOWNLOAD_MIRROR).")
+flags.DEFINE_string(
+    "mirror",
+    None,
+    "A URL base laid out like the data root, instead of the published URLs (default $KVAE_DOWNLOAD_MIRROR).",
+)
 flags.DEFINE_integer("retries", 3, "How many times an interrupted transfer is resumed before giving up.")
 common.define_verbose_flag()
 

@@ -32,15 +32,23 @@ def main(argv):
 
         operative = RunDirectory(FLAGS.model_dir).gin
         if not os.path.exists(operative):
-            raise KvaeError(f"{operative} not found: expected --model_dir to be a kvae run directory, got {FLAGS.model_dir}")
-        common.parse_gin(FLAGS.gin_config, FLAGS.gin_bindings, dlib_compat=FLAGS.dlib_compat, base_files=[operative])
+            raise KvaeError(
+                f"{operative} not found: expected --model_dir to be a kvae run directory, got {FLAGS.model_dir}"
+            )
+        common.parse_gin(
+            FLAGS.gin_config, FLAGS.gin_bindings, dlib_compat=FLAGS.dlib_compat, base_files=[operative]
+        )
         from kvae import evaluation
 
         common.show_metric_progress()
 
         results, run = evaluation.evaluate(FLAGS.model_dir)
     for name, result in results.items():
-        scalars = {k: round(v, 4) for k, v in result["values"].items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        scalars = {
+            k: round(v, 4)
+            for k, v in result["values"].items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+        }
         print(f"{name}: {scalars}  -> {run.eval_results(name, result['representation'])}")
 
 

@@ -14,17 +14,29 @@ from absl import flags
 from kvae.cli import common
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("study", None, "A shipped study name (e.g. tiny, locatello2019_unsupervised) or a study gin file.")
+flags.DEFINE_string(
+    "study", None, "A shipped study name (e.g. tiny, locatello2019_unsupervised) or a study gin file."
+)
 flags.DEFINE_string("study_dir", None, "The study directory (created; resumed when it holds this study).")
-flags.DEFINE_string("model_num", None, "Runs to execute: N, N-M (inclusive) or a comma-separated list; all if unset.")
+flags.DEFINE_string(
+    "model_num", None, "Runs to execute: N, N-M (inclusive) or a comma-separated list; all if unset."
+)
 flags.DEFINE_bool("only_print", False, "Print the selected runs' configs and bindings, and run nothing.")
-flags.DEFINE_string("address", None, "Ray cluster to join: 'auto' or HOST:PORT (`ray start --head`); default a local Ray.")
+flags.DEFINE_string(
+    "address", None, "Ray cluster to join: 'auto' or HOST:PORT (`ray start --head`); default a local Ray."
+)
 flags.DEFINE_float("cpus_per_run", 1.0, "CPUs per run; TensorFlow and the metrics use this many threads.")
 flags.DEFINE_float("gpus_per_run", 0.0, "GPUs per run; fractions share a GPU (0.25: four runs per GPU).")
 flags.DEFINE_integer("num_cpus", None, "CPUs of the local Ray (default: all); ignored with --address.")
-flags.DEFINE_integer("max_retries", 3, "Restarts of a run whose worker died; it resumes from its newest checkpoint.")
-flags.DEFINE_multi_string("study_bindings", [], "Bindings of the study file itself, e.g. \"study.representations = ['mean']\".")
-flags.DEFINE_multi_string("gin_bindings", [], "Bindings every run gets after its own, e.g. 'train.steps = 1000'.")
+flags.DEFINE_integer(
+    "max_retries", 3, "Restarts of a run whose worker died; it resumes from its newest checkpoint."
+)
+flags.DEFINE_multi_string(
+    "study_bindings", [], "Bindings of the study file itself, e.g. \"study.representations = ['mean']\"."
+)
+flags.DEFINE_multi_string(
+    "gin_bindings", [], "Bindings every run gets after its own, e.g. 'train.steps = 1000'."
+)
 
 common.define_verbose_flag()
 
@@ -59,7 +71,10 @@ def main(argv):
         model_nums = parse_model_nums(FLAGS.model_num) if FLAGS.model_num else None
         if FLAGS.only_print:
             selected = study.select(model_nums)
-            print(f"study {study.name}: {len(study)} runs" + (f" ({study.description})" if study.description else ""))
+            print(
+                f"study {study.name}: {len(study)} runs"
+                + (f" ({study.description})" if study.description else "")
+            )
             for run in selected:
                 files, bindings = study.run_config(run.model_num)
                 print(f"model_num {run.model_num}: " + " ".join(f"--gin_config={f}" for f in files))
@@ -67,15 +82,23 @@ def main(argv):
                     print(f"    {line}")
             return
         records = studies.run_study(
-            study, FLAGS.study_dir, model_nums, address=FLAGS.address, cpus_per_run=FLAGS.cpus_per_run,
-            gpus_per_run=FLAGS.gpus_per_run, num_cpus=FLAGS.num_cpus, max_retries=FLAGS.max_retries,
+            study,
+            FLAGS.study_dir,
+            model_nums,
+            address=FLAGS.address,
+            cpus_per_run=FLAGS.cpus_per_run,
+            gpus_per_run=FLAGS.gpus_per_run,
+            num_cpus=FLAGS.num_cpus,
+            max_retries=FLAGS.max_retries,
         )
     failed = {n: r for n, r in records.items() if r.get("status") != "finished"}
     print(f"Study directory: {FLAGS.study_dir}  ({len(records) - len(failed)}/{len(records)} runs finished)")
     if failed:
         for n, record in failed.items():
             print(f"  run {n} failed: {record.get('error')}  (log: {FLAGS.study_dir}/logs/{n}.log)")
-        common.fail("kvae-study", f"{len(failed)} of {len(records)} runs failed: {', '.join(map(str, failed))}")
+        common.fail(
+            "kvae-study", f"{len(failed)} of {len(records)} runs failed: {', '.join(map(str, failed))}"
+        )
     print(f"Aggregate:       kvae-aggregate --study_dir={FLAGS.study_dir}")
     print(f"TensorBoard:     tensorboard --logdir {FLAGS.study_dir}/runs")
 

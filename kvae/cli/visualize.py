@@ -23,7 +23,9 @@ flags.DEFINE_string("model_dir", None, "The run directory (finished, or still tr
 flags.DEFINE_integer("num_points", 5000, "Sampled points of the mutual-information matrix (latents.png).")
 flags.DEFINE_integer("num_bases", 3, "Base images of the traversals.")
 flags.DEFINE_bool("gifs", True, "Write the animated traversals.")
-flags.DEFINE_bool("dci", False, "Add DCI's importance matrix to latents.png (fits gradient-boosted trees: slower).")
+flags.DEFINE_bool(
+    "dci", False, "Add DCI's importance matrix to latents.png (fits gradient-boosted trees: slower)."
+)
 flags.DEFINE_integer("seed", 0, "Seed of the images and points drawn from the dataset.")
 common.define_verbose_flag()
 
@@ -39,7 +41,9 @@ def main(argv):
         if getattr(FLAGS, name) < minimum:
             common.fail(PROGRAM, f"--{name} must be >= {minimum}, got {getattr(FLAGS, name)}")
     with common.one_line_errors(PROGRAM, FLAGS.verbose):
-        for path in visualize(FLAGS.model_dir, FLAGS.num_points, FLAGS.num_bases, FLAGS.gifs, FLAGS.dci, FLAGS.seed):
+        for path in visualize(
+            FLAGS.model_dir, FLAGS.num_points, FLAGS.num_bases, FLAGS.gifs, FLAGS.dci, FLAGS.seed
+        ):
             print(path)
 
 
@@ -50,7 +54,9 @@ def visualize(model_dir, num_points=5000, num_bases=3, gifs=True, dci=False, see
 
     run = RunDirectory(model_dir)
     if not os.path.exists(run.gin):
-        raise KvaeError(f"{run.gin} not found: expected --model_dir to be a kvae run directory, got {model_dir}")
+        raise KvaeError(
+            f"{run.gin} not found: expected --model_dir to be a kvae run directory, got {model_dir}"
+        )
     common.parse_gin([], [], base_files=[run.gin])
     import keras
     import numpy as np
@@ -61,19 +67,36 @@ def visualize(model_dir, num_points=5000, num_bases=3, gifs=True, dci=False, see
 
     source = run.model if os.path.exists(run.model) else run.latest_checkpoint()
     if source is None:
-        raise KvaeError(f"no model in {run.root}: expected model.keras or a checkpoint; train it first with kvae-train")
+        raise KvaeError(
+            f"no model in {run.root}: expected model.keras or a checkpoint; train it first with kvae-train"
+        )
     model = keras.saving.load_model(source)
     data = config.dataset()
-    step = int(model.optimizer.iterations.numpy()) if model.optimizer is not None and model.optimizer.built else 0
+    step = (
+        int(model.optimizer.iterations.numpy())
+        if model.optimizer is not None and model.optimizer.built
+        else 0
+    )
     title = f"{type(model).__name__} on {data.name}, step {step}: "
-    print(f"{os.path.relpath(source, run.root)} (step {step}) on {data.name} -> {run.images}{os.sep}", flush=True)
-    written = run_images.write_model_images(model, data, run.images, seed, num_bases=num_bases, gifs=gifs, title=title)
+    print(
+        f"{os.path.relpath(source, run.root)} (step {step}) on {data.name} -> {run.images}{os.sep}",
+        flush=True,
+    )
+    written = run_images.write_model_images(
+        model, data, run.images, seed, num_bases=num_bases, gifs=gifs, title=title
+    )
 
     factors = data.sample_factors(num_points, np.random.default_rng(seed))
     images = data.observations(factors)
-    mean, logvar = (np.concatenate(parts) for parts in zip(*(
-        [np.asarray(t) for t in model.encode(images[start : start + 256])] for start in range(0, num_points, 256)
-    )))
+    mean, logvar = (
+        np.concatenate(parts)
+        for parts in zip(
+            *(
+                [np.asarray(t) for t in model.encode(images[start : start + 256])]
+                for start in range(0, num_points, 256)
+            )
+        )
+    )
     structure = latent_structure(mean, logvar, factors, data.factor_names, importance=dci, seed=seed)
     written.append(os.path.join(run.images, "latents.png"))
     figures.save_figure(figures.latents_figure(structure, f"{title}{num_points} sampled points"), written[-1])
@@ -81,8 +104,10 @@ def visualize(model_dir, num_points=5000, num_bases=3, gifs=True, dci=False, see
     scalars = model_figures.read_scalars(run.tensorboard) if os.path.isdir(run.tensorboard) else {}
     if scalars:
         written.append(os.path.join(run.images, "training_curves.png"))
-        figures.save_figure(model_figures.training_curves_figure(scalars, f"{type(model).__name__} on {data.name}"),
-                            written[-1])
+        figures.save_figure(
+            model_figures.training_curves_figure(scalars, f"{type(model).__name__} on {data.name}"),
+            written[-1],
+        )
     return written
 
 

@@ -27,7 +27,9 @@ PROGRAM = "kvae-visualize-dataset"
 def traversal_images(data, num_values=8, seed=0):
     """float32 [F, num_values, H, W, C]: factor i of one seeded element swept over its range in row i."""
     base = data.sample_factors(1, np.random.default_rng(seed))[0]
-    factors = np.repeat(base[None], data.num_factors * num_values, axis=0).reshape(data.num_factors, num_values, -1)
+    factors = np.repeat(base[None], data.num_factors * num_values, axis=0).reshape(
+        data.num_factors, num_values, -1
+    )
     for i, values in enumerate(factor_values(data, num_values)):
         factors[i, :, i] = values
     images = data.observations(factors.reshape(-1, data.num_factors))
@@ -36,7 +38,9 @@ def traversal_images(data, num_values=8, seed=0):
 
 def factor_values(data, num_values):
     """[F, num_values] the factor indices each row shows (evenly spread over each factor's range)."""
-    return np.stack([np.linspace(0, size - 1, num_values).round().astype(np.int64) for size in data.factor_sizes])
+    return np.stack(
+        [np.linspace(0, size - 1, num_values).round().astype(np.int64) for size in data.factor_sizes]
+    )
 
 
 def labelled_traversals(data, num_values=8, seed=0, scale=2):
@@ -69,7 +73,9 @@ def main(argv):
         save_png(FLAGS.output, labelled_traversals(data, FLAGS.num_values, FLAGS.seed))
     except (ValueError, OSError, SyntaxError, TypeError) as error:
         common.fail(PROGRAM, error)
-    print(f"{data.name}: {data.num_factors} factors {dict(zip(data.factor_names, data.factor_sizes))} -> {FLAGS.output}")
+    print(
+        f"{data.name}: {data.num_factors} factors {dict(zip(data.factor_names, data.factor_sizes))} -> {FLAGS.output}"
+    )
 
 
 def run():

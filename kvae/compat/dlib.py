@@ -18,7 +18,7 @@ Example:
 import ast
 import os
 import tokenize
-from typing import List, NamedTuple, Optional
+from typing import NamedTuple
 
 from gin import config_parser
 
@@ -123,19 +123,25 @@ DLIB_NAMES = {
     "encoder.encoder_fn = @fc_encoder": _rename("train.encoder = @FCEncoder"),
     "decoder.decoder_fn = @deconv_decoder": _rename("train.decoder = @ConvDecoder"),
     "decoder.decoder_fn = @fc_decoder": _rename("train.decoder = @FCDecoder"),
-    "discriminator.discriminator_fn = @fc_discriminator": _rename("FactorVAE.discriminator = @Discriminator()"),
+    "discriminator.discriminator_fn = @fc_discriminator": _rename(
+        "FactorVAE.discriminator = @Discriminator()"
+    ),
     "reconstruction_loss.loss_fn = @bernoulli_loss": _rename("reconstruction_loss.name = 'bernoulli'"),
     "reconstruction_loss.loss_fn = @l2_loss": _rename(
         "reconstruction_loss.name = 'mse'", note="squared error on sigmoid(logits), summed over pixels"
     ),
     "reconstruction_loss.activation = 'logits'": _ignore("kvae's decoders output logits"),
-    "bernoulli_loss.subtract_true_image_entropy = False": _ignore("kvae's bernoulli loss keeps the images' entropy"),
+    "bernoulli_loss.subtract_true_image_entropy = False": _ignore(
+        "kvae's bernoulli loss keeps the images' entropy"
+    ),
     # Optimizers: methods/shared/optimizers.py and gin's TF1 AdamOptimizer.
     "vae_optimizer.optimizer_fn = @AdamOptimizer": _rename(
         "optimizer.name = 'adam'",
         note="unbound Adam parameters take TF1's defaults (learning_rate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-8)",
     ),
-    "vae_optimizer.learning_rate": _rename("optimizer.learning_rate", note="beats AdamOptimizer.learning_rate"),
+    "vae_optimizer.learning_rate": _rename(
+        "optimizer.learning_rate", note="beats AdamOptimizer.learning_rate"
+    ),
     "discriminator_optimizer.optimizer_fn = @AdamOptimizer": _rename(
         "FactorVAE.discriminator_optimizer = @discriminator/optimizer()",
         "discriminator/optimizer.name = 'adam'",
@@ -207,12 +213,16 @@ DLIB_NAMES = {
     "discretizer.num_bins": _rename(
         "mig.num_bins", "modularity_explicitness.num_bins", "unsupervised.num_bins", "irs.num_bins"
     ),
-    "discretizer.discretizer_fn = @histogram_discretizer": _ignore("kvae's metrics discretise with histograms"),
+    "discretizer.discretizer_fn = @histogram_discretizer": _ignore(
+        "kvae's metrics discretise with histograms"
+    ),
 }
 
 # dlib configurables whose names kvae uses too (kvae/config.py, kvae/metrics): a binding of one
 # of them is dlib's only where its row maps it to something else.
-_SHARED_SELECTORS = frozenset({"dataset", "reconstruction_loss", "factor_vae", "mig", "dci", "modularity_explicitness", "irs"})
+_SHARED_SELECTORS = frozenset(
+    {"dataset", "reconstruction_loss", "factor_vae", "mig", "dci", "modularity_explicitness", "irs"}
+)
 _DLIB_SELECTORS = frozenset(key.split(".")[0] for key in DLIB_NAMES) - _SHARED_SELECTORS
 
 
@@ -225,9 +235,9 @@ class Translation(NamedTuple):
         metrics: kvae metric names (dlib's evaluation_fn), in order.
     """
 
-    bindings: List[str]
-    representation: Optional[str]
-    metrics: List[str]
+    bindings: list[str]
+    representation: str | None
+    metrics: list[str]
 
 
 class _Reference:
@@ -298,7 +308,9 @@ def is_dlib_config(text):
     """
     try:
         return any(
-            isinstance(statement, config_parser.BindingStatement) and statement.arg_name and _is_dlib_binding(statement)
+            isinstance(statement, config_parser.BindingStatement)
+            and statement.arg_name
+            and _is_dlib_binding(statement)
             for statement in _statements(text)
         )
     except (SyntaxError, tokenize.TokenError):  # left to the parser that reads it to report
@@ -363,23 +375,34 @@ class _Translator:
         candidates = [os.path.join(os.path.dirname(path), filename)] if path else []
         found = next((c for c in candidates + [filename] if os.path.isfile(c)), None)
         if found is None:
-            raise KvaeError(f"{where}: included file {filename!r} not found (looked beside {path or 'the bindings'})")
+            raise KvaeError(
+                f"{where}: included file {filename!r} not found (looked beside {path or 'the bindings'})"
+            )
         if os.path.abspath(found) in including:
             raise KvaeError(f"{where}: {filename!r} includes itself")
         with open(found) as f:
             self._feed(f.read(), found, including + (os.path.abspath(found),))
 
     def _bind(self, statement, where):
-        scope, selector, param, value = statement.scope, statement.selector, statement.arg_name, statement.value
+        scope, selector, param, value = (
+            statement.scope,
+            statement.selector,
+            statement.arg_name,
+            statement.value,
+        )
         key = f"{selector}.{param}"
         if _contains(value, _Macro):
-            raise KvaeError(f"{where}: macros are not supported in a disentanglement_lib config, got {key} = {value!r}")
+            raise KvaeError(
+                f"{where}: macros are not supported in a disentanglement_lib config, got {key} = {value!r}"
+            )
         found = _row(key, value)
         if found is None:
             raise KvaeError(_unsupported(key, value, where))
         row_key, row = found
         if scope and selector != "AdamOptimizer":
-            raise KvaeError(f"{where}: scoped binding {scope}/{key} is not supported; only AdamOptimizer.* may be scoped")
+            raise KvaeError(
+                f"{where}: scoped binding {scope}/{key} is not supported; only AdamOptimizer.* may be scoped"
+            )
         if isinstance(value, _Reference) and value.scope and selector not in _ROLES:
             raise KvaeError(f"{where}: scoped reference {value!r} is not supported in {key}")
         if row_key == key and _contains(value, _Reference):
@@ -439,7 +462,9 @@ class _Translator:
             if role in self.role_rates:
                 values["learning_rate"] = self.role_rates[role]
             if declared:
-                bindings.update(b.split(" = ", 1) for b in DLIB_NAMES[f"{role}.optimizer_fn = @AdamOptimizer"].kvae)
+                bindings.update(
+                    b.split(" = ", 1) for b in DLIB_NAMES[f"{role}.optimizer_fn = @AdamOptimizer"].kvae
+                )
             bindings.update({f"{target}.{name}": repr(value) for name, value in values.items()})
         return bindings
 
@@ -447,7 +472,9 @@ class _Translator:
         bindings = {**self.bindings, **self._optimizers()}
         if self.metrics:
             bindings["evaluate.metrics"] = repr(self.metrics)
-        return Translation([f"{name} = {text}" for name, text in bindings.items()], self.representation, list(self.metrics))
+        return Translation(
+            [f"{name} = {text}" for name, text in bindings.items()], self.representation, list(self.metrics)
+        )
 
 
 def _unsupported(key, value, where):
@@ -459,7 +486,11 @@ def _unsupported(key, value, where):
             f"supported values: {', '.join(values)}"
         )
     params = sorted({k.split(" = ")[0] for k in DLIB_NAMES if k.startswith(f"{selector}.")})
-    supported = f"supported {selector}.* bindings: {', '.join(params)}" if params else "see kvae.compat.dlib.DLIB_NAMES"
+    supported = (
+        f"supported {selector}.* bindings: {', '.join(params)}"
+        if params
+        else "see kvae.compat.dlib.DLIB_NAMES"
+    )
     return f"{where}: disentanglement_lib binding {key} is not supported by kvae; {supported}"
 
 
@@ -503,7 +534,9 @@ def translate_files(config_files, bindings=(), force=False):
     """
     translator, files, own = _Translator(), [], []
     for path in config_files:
-        text = _read(path) if os.path.isfile(path) else ""  # a missing file is left to kvae's parser to report
+        text = (
+            _read(path) if os.path.isfile(path) else ""
+        )  # a missing file is left to kvae's parser to report
         if text and (force or is_dlib_config(text)):
             translator.feed(text, path)
         else:

@@ -31,14 +31,36 @@ from kvae.data.xysquares import XYSquares
 
 __all__ = [
     # The interface and the registry.
-    "GroundTruthData", "ProceduralData", "DATASETS", "register", "get", "names",
+    "GroundTruthData",
+    "ProceduralData",
+    "DATASETS",
+    "register",
+    "get",
+    "names",
     # Pipelines and statistics.
-    "make_dataset", "MODES", "channel_stats", "dataset_stats", "factor_grid",
+    "make_dataset",
+    "MODES",
+    "channel_stats",
+    "dataset_stats",
+    "factor_grid",
     # Errors of file-backed datasets.
-    "MissingDatasetError", "CorruptDatasetError",
+    "MissingDatasetError",
+    "CorruptDatasetError",
     # Datasets.
-    "XYSquares", "XYObject", "ProceduralDSprites",
-    "DSprites", "ColorDSprites", "NoisyDSprites", "ScreamDSprites",
-    "Shapes3D", "SmallNORB", "Cars3D", "MPI3DToy", "MPI3DRealistic", "MPI3DReal",
-    "Perturbed", "PerturbationFactor", "UniformNoise",
+    "XYSquares",
+    "XYObject",
+    "ProceduralDSprites",
+    "DSprites",
+    "ColorDSprites",
+    "NoisyDSprites",
+    "ScreamDSprites",
+    "Shapes3D",
+    "SmallNORB",
+    "Cars3D",
+    "MPI3DToy",
+    "MPI3DRealistic",
+    "MPI3DReal",
+    "Perturbed",
+    "PerturbationFactor",
+    "UniformNoise",
 ]

@@ -23,7 +23,11 @@ def fail(owner, name, expected, value):
     shown = repr(value)
     if len(shown) > 80:
         shown = shown[:77] + "..."
-    kind = "" if isinstance(value, (int, float)) and not isinstance(value, bool) else f" ({type(value).__name__})"
+    kind = (
+        ""
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        else f" ({type(value).__name__})"
+    )
     return KvaeError(f"{owner}: {name} must be {expected}, got {shown}{kind}")
 
 

@@ -38,7 +38,9 @@ class Cars3D(files.FileData):
         paths = sorted(glob.glob(os.path.join(self.path, "*.mat")))
         elevations, azimuths, objects = self.factor_sizes
         if len(paths) != objects:
-            raise files.corrupt(self.name, self.path, f"holds {len(paths)} .mat files, expected {objects} (one per car)")
+            raise files.corrupt(
+                self.name, self.path, f"holds {len(paths)} .mat files, expected {objects} (one per car)"
+            )
         expected = (128, 128, 3, azimuths, elevations)
 
         def build(target):
@@ -47,10 +49,16 @@ class Cars3D(files.FileData):
                 try:
                     im = scipy.io.loadmat(path)["im"]
                 except (ValueError, OSError, KeyError, TypeError) as error:
-                    raise files.corrupt(self.name, path, f"is not a MATLAB file with an 'im' array ({type(error).__name__}: {error})") from None
+                    raise files.corrupt(
+                        self.name,
+                        path,
+                        f"is not a MATLAB file with an 'im' array ({type(error).__name__}: {error})",
+                    ) from None
                 files.check_shape(self.name, path, "im", im.shape, expected)
                 files.check_dtype(self.name, path, "im", im.dtype)
-                views = np.transpose(im, (4, 3, 0, 1, 2)).reshape((-1,) + im.shape[:3])  # [elevation * azimuth, 128, 128, 3]
+                views = np.transpose(im, (4, 3, 0, 1, 2)).reshape(
+                    (-1,) + im.shape[:3]
+                )  # [elevation * azimuth, 128, 128, 3]
                 images[:, :, i] = files.resize_images(views, 64).reshape(elevations, azimuths, 64, 64, 3)
             files.save_npy(images.reshape(-1, 64, 64, 3))(target)
 

@@ -23,7 +23,6 @@ import hashlib
 import http.client
 import os
 import shutil
-import socket
 import tarfile
 import time
 import urllib.error
@@ -95,7 +94,11 @@ def download(name, root=None, mirror=None, force=False, retries=3, sources=None,
     """
     sources = SOURCES if sources is None else sources
     if name in ALIASES and name not in sources:
-        return [path for part in ALIASES[name] for path in download(part, root, mirror, force, retries, sources, log)]
+        return [
+            path
+            for part in ALIASES[name]
+            for path in download(part, root, mirror, force, retries, sources, log)
+        ]
     if name not in sources:
         known = sorted(set(sources) | set(ALIASES)) if sources is SOURCES else sorted(sources)
         raise KvaeError(f"unknown dataset {name!r} to download; expected one of {', '.join(known)}")
@@ -107,7 +110,10 @@ def download(name, root=None, mirror=None, force=False, retries=3, sources=None,
     if not force and all(os.path.exists(path) for path in outputs):
         log(f"{name}: already in {root} ({', '.join(source.outputs)}); --force fetches it again")
         return outputs
-    paths = [fetch(remote, root, mirror, retries, log=lambda line: log(f"{name}: {line}")) for remote in source.remotes]
+    paths = [
+        fetch(remote, root, mirror, retries, log=lambda line: log(f"{name}: {line}"))
+        for remote in source.remotes
+    ]
     if source.convert is not None:
         source.convert(root, paths)
         for path in paths:
@@ -126,7 +132,10 @@ def fetch(remote, root, mirror=None, retries=3, log=print, wait=1.0):
     start = time.monotonic()
     for attempt in range(retries + 1):
         resumed_at = os.path.getsize(part) if os.path.exists(part) else 0
-        log(f"{'resuming' if resumed_at else 'downloading'} {url}" + (f" at byte {resumed_at}" if resumed_at else ""))
+        log(
+            f"{'resuming' if resumed_at else 'downloading'} {url}"
+            + (f" at byte {resumed_at}" if resumed_at else "")
+        )
         try:
             _transfer(url, part, remote.size)
             break
@@ -141,7 +150,9 @@ def fetch(remote, root, mirror=None, retries=3, log=print, wait=1.0):
     os.replace(part, target)
     size = os.path.getsize(target)
     checked = [kind for kind in ("sha256", "md5") if getattr(remote, kind)] or ["no published hash"]
-    log(f"{remote.path}: {size / 1e6:.1f} MB in {time.monotonic() - start:.0f} s, verified: {', '.join(checked)}")
+    log(
+        f"{remote.path}: {size / 1e6:.1f} MB in {time.monotonic() - start:.0f} s, verified: {', '.join(checked)}"
+    )
     return target
 
 
@@ -163,7 +174,11 @@ def _transfer(url, part, expected_size=None):
     except (urllib.error.URLError, OSError) as error:
         raise Interrupted(f"{getattr(error, 'reason', error)}") from None
     with response:
-        appending = have and response.status == 206 and response.headers.get("Content-Range", "").startswith(f"bytes {have}-")
+        appending = (
+            have
+            and response.status == 206
+            and response.headers.get("Content-Range", "").startswith(f"bytes {have}-")
+        )
         length = response.headers.get("Content-Length")
         total = (have if appending else 0) + int(length) if length is not None else None
         try:
@@ -172,7 +187,7 @@ def _transfer(url, part, expected_size=None):
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-        except (http.client.IncompleteRead, ConnectionError, socket.timeout, OSError) as error:
+        except (TimeoutError, http.client.IncompleteRead, ConnectionError, OSError) as error:
             raise Interrupted(f"{type(error).__name__}") from None
     if total is not None and os.path.getsize(part) < total:
         raise Interrupted(f"{os.path.getsize(part)} of {total} bytes")
@@ -205,7 +220,11 @@ def gunzip(root, paths):
     """`x.mat.gz` -> `x.mat` beside it (SmallNORB's release is gzipped; the loader reads the matrices)."""
     for path in paths:
         try:
-            with atomic_path(path[: -len(".gz")]) as temp, gzip.open(path, "rb") as source, open(temp, "wb") as out:
+            with (
+                atomic_path(path[: -len(".gz")]) as temp,
+                gzip.open(path, "rb") as source,
+                open(temp, "wb") as out,
+            ):
                 shutil.copyfileobj(source, out, CHUNK)
         except (OSError, EOFError, zlib.error) as error:
             raise files.unreadable("download", path, error) from None
@@ -220,7 +239,10 @@ def extract_cars(root, paths):
         with tarfile.open(paths[0], "r:gz") as archive:
             for member in archive:
                 if member.isfile() and member.name.startswith("data/cars/") and member.name.endswith(".mat"):
-                    with archive.extractfile(member) as source, open(os.path.join(temp, os.path.basename(member.name)), "wb") as out:
+                    with (
+                        archive.extractfile(member) as source,
+                        open(os.path.join(temp, os.path.basename(member.name)), "wb") as out,
+                    ):
                         shutil.copyfileobj(source, out, CHUNK)
         if not os.listdir(temp):
             raise files.corrupt("cars3d", paths[0], "holds no data/cars/*.mat")
@@ -254,11 +276,14 @@ def dsprites_npz(root, paths):
     try:
         with atomic_path(paths[0][: -len(".hdf5")] + ".npz") as temp, h5py.File(paths[0], "r") as f:
             imgs, classes, values = f["imgs"], f["latents/classes"][()], f["latents/values"][()]
-            synthetic.write_npz(temp, {
-                "imgs": (imgs.shape, np.uint8, lambda start, stop: imgs[start:stop]),
-                "latents_classes": (classes.shape, np.int64, classes),
-                "latents_values": (values.shape, np.float64, values),
-            })
+            synthetic.write_npz(
+                temp,
+                {
+                    "imgs": (imgs.shape, np.uint8, lambda start, stop: imgs[start:stop]),
+                    "latents_classes": (classes.shape, np.int64, classes),
+                    "latents_values": (values.shape, np.float64, values),
+                },
+            )
     except (OSError, KeyError, RuntimeError, ValueError, zipfile.BadZipFile) as error:
         raise files.unreadable("dsprites", paths[0], error) from None
 
@@ -266,15 +291,41 @@ def dsprites_npz(root, paths):
 def _smallnorb():
     base = "https://cs.nyu.edu/~ylclab/data/norb-v1.0-small/"
     published = {  # name: (size, sha256 from TensorFlow Datasets, md5 from disent)
-        "5x46789x9x18x6x2x96x96-training-dat": (131896188, "5ffd6272a07d32695ee1082a26a41a93a37aab8c28da047f8c34ed348d214873", "66054832f9accfe74a0f4c36a75bc0a2"),
-        "5x46789x9x18x6x2x96x96-training-cat": (348, "2784e542c1922060691090952b6cd6278879a216c90f81476f0f00256d42cdaa", "23c8b86101fbf0904a000b43d3ed2fd9"),
-        "5x46789x9x18x6x2x96x96-training-info": (71052, "de7eb932ebe7a4ee16217fead60660d0eb3d23632c2f4d1c51f88c501c17bf32", "51dee1210a742582ff607dfd94e332e3"),
-        "5x01235x9x18x6x2x96x96-testing-dat": (130799817, "cf7104eed3e51174d2f65b66d1e5878b9da233b886f161b0d88f4510ba2c7474", "e4ad715691ed5a3a5f138751a4ceb071"),
-        "5x01235x9x18x6x2x96x96-testing-cat": (347, "ecaf6d5bb8c3bc5eab9cf0258f6d2198dd474e016e374836fc097f2e5ff509ff", "5aa791cd7e6016cf957ce9bdb93b8603"),
-        "5x01235x9x18x6x2x96x96-testing-info": (10428, "16adf314226327ee006d1a44db8cfef52773c06c829951d5653a9f6f310248a2", "a9454f3864d7fd4bb3ea7fc3eb84924e"),
+        "5x46789x9x18x6x2x96x96-training-dat": (
+            131896188,
+            "5ffd6272a07d32695ee1082a26a41a93a37aab8c28da047f8c34ed348d214873",
+            "66054832f9accfe74a0f4c36a75bc0a2",
+        ),
+        "5x46789x9x18x6x2x96x96-training-cat": (
+            348,
+            "2784e542c1922060691090952b6cd6278879a216c90f81476f0f00256d42cdaa",
+            "23c8b86101fbf0904a000b43d3ed2fd9",
+        ),
+        "5x46789x9x18x6x2x96x96-training-info": (
+            71052,
+            "de7eb932ebe7a4ee16217fead60660d0eb3d23632c2f4d1c51f88c501c17bf32",
+            "51dee1210a742582ff607dfd94e332e3",
+        ),
+        "5x01235x9x18x6x2x96x96-testing-dat": (
+            130799817,
+            "cf7104eed3e51174d2f65b66d1e5878b9da233b886f161b0d88f4510ba2c7474",
+            "e4ad715691ed5a3a5f138751a4ceb071",
+        ),
+        "5x01235x9x18x6x2x96x96-testing-cat": (
+            347,
+            "ecaf6d5bb8c3bc5eab9cf0258f6d2198dd474e016e374836fc097f2e5ff509ff",
+            "5aa791cd7e6016cf957ce9bdb93b8603",
+        ),
+        "5x01235x9x18x6x2x96x96-testing-info": (
+            10428,
+            "16adf314226327ee006d1a44db8cfef52773c06c829951d5653a9f6f310248a2",
+            "a9454f3864d7fd4bb3ea7fc3eb84924e",
+        ),
     }
-    remotes = tuple(Remote(f"{base}smallnorb-{name}.mat.gz", f"small_norb/smallnorb-{name}.mat.gz", size, sha256, md5)
-                    for name, (size, sha256, md5) in published.items())
+    remotes = tuple(
+        Remote(f"{base}smallnorb-{name}.mat.gz", f"small_norb/smallnorb-{name}.mat.gz", size, sha256, md5)
+        for name, (size, sha256, md5) in published.items()
+    )
     return Source(remotes, tuple(remote.path[: -len(".gz")] for remote in remotes), gunzip)
 
 
@@ -287,26 +338,59 @@ _MPI3D = "https://storage.googleapis.com/disentanglement_dataset/"
 
 SOURCES = {
     "dsprites": Source(
-        (Remote("https://github.com/deepmind/dsprites-dataset/raw/master/dsprites_ndarray_co1sh3sc6or40x32y32_64x64.hdf5",
-                f"{_DSPRITES}.hdf5", 28024106, "729fa22e884c9c500e1f17415d580746b4c5894fbbb780a1319bbcfa39a745bb",
-                "b331c4447a651c44bf5e8ae09022e230"),),
-        (f"{_DSPRITES}.npz",), dsprites_npz),
-    "scream": Source((Remote("https://upload.wikimedia.org/wikipedia/commons/f/f4/The_Scream.jpg", "scream/scream.jpg"),),
-                     ("scream/scream.jpg",)),
+        (
+            Remote(
+                "https://github.com/deepmind/dsprites-dataset/raw/master/dsprites_ndarray_co1sh3sc6or40x32y32_64x64.hdf5",
+                f"{_DSPRITES}.hdf5",
+                28024106,
+                "729fa22e884c9c500e1f17415d580746b4c5894fbbb780a1319bbcfa39a745bb",
+                "b331c4447a651c44bf5e8ae09022e230",
+            ),
+        ),
+        (f"{_DSPRITES}.npz",),
+        dsprites_npz,
+    ),
+    "scream": Source(
+        (Remote("https://upload.wikimedia.org/wikipedia/commons/f/f4/The_Scream.jpg", "scream/scream.jpg"),),
+        ("scream/scream.jpg",),
+    ),
     "shapes3d": Source(
-        (Remote("https://storage.googleapis.com/3d-shapes/3dshapes.h5", "3dshapes/3dshapes.h5", 267573662,
-                "0a0f6ed98baff276a50f3a081a7434d788da63cb135a98189b2a5b5769be1785", "099a2078d58cec4daad0702c55d06868"),),
-        ("3dshapes/3dshapes.h5",)),
+        (
+            Remote(
+                "https://storage.googleapis.com/3d-shapes/3dshapes.h5",
+                "3dshapes/3dshapes.h5",
+                267573662,
+                "0a0f6ed98baff276a50f3a081a7434d788da63cb135a98189b2a5b5769be1785",
+                "099a2078d58cec4daad0702c55d06868",
+            ),
+        ),
+        ("3dshapes/3dshapes.h5",),
+    ),
     "smallnorb": _smallnorb(),
     "cars3d": Source(
-        (Remote("http://www.scottreed.info/files/nips2015-analogy-data.tar.gz", "nips2015-analogy-data.tar.gz",
-                md5="4e866a7919c1beedf53964e6f7a23686"),),
-        ("cars",), extract_cars),
+        (
+            Remote(
+                "http://www.scottreed.info/files/nips2015-analogy-data.tar.gz",
+                "nips2015-analogy-data.tar.gz",
+                md5="4e866a7919c1beedf53964e6f7a23686",
+            ),
+        ),
+        ("cars",),
+        extract_cars,
+    ),
     # mpi3d_toy: dlib_download_data's file (460800 images); realistic and real: disent's (no dlib URL).
     "mpi3d_toy": _mpi3d("mpi3d_toy", f"{_MPI3D}data_npz/sim_toy_64x_ordered_without_heldout_factors.npz"),
-    "mpi3d_realistic": _mpi3d("mpi3d_realistic", f"{_MPI3D}Final_Dataset/mpi3d_realistic.npz", "59a6225b88b635365f70c91b3e52f70f"),
-    "mpi3d_real": _mpi3d("mpi3d_real", f"{_MPI3D}Final_Dataset/mpi3d_real.npz", "0f33f609918fb5c97996692f91129802"),
+    "mpi3d_realistic": _mpi3d(
+        "mpi3d_realistic", f"{_MPI3D}Final_Dataset/mpi3d_realistic.npz", "59a6225b88b635365f70c91b3e52f70f"
+    ),
+    "mpi3d_real": _mpi3d(
+        "mpi3d_real", f"{_MPI3D}Final_Dataset/mpi3d_real.npz", "0f33f609918fb5c97996692f91129802"
+    ),
 }
 
 # Datasets read from another one's files: the dSprites variants.
-ALIASES = {"color_dsprites": ("dsprites",), "noisy_dsprites": ("dsprites",), "scream_dsprites": ("dsprites", "scream")}
+ALIASES = {
+    "color_dsprites": ("dsprites",),
+    "noisy_dsprites": ("dsprites",),
+    "scream_dsprites": ("dsprites", "scream"),
+}

@@ -35,14 +35,19 @@ class DSprites(files.FileData):
     observation_shape = (64, 64, 1)
 
     def __init__(self, path=None, factor_sizes=None, cache_dir=None):
-        candidates = [f"dsprites/{FILENAME}.{ext}" for ext in ("npz", "hdf5", "h5")] + [f"{FILENAME}.npz", f"{FILENAME}.hdf5"]
+        candidates = [f"dsprites/{FILENAME}.{ext}" for ext in ("npz", "hdf5", "h5")] + [
+            f"{FILENAME}.npz",
+            f"{FILENAME}.hdf5",
+        ]
         self.path = files.find_file(self.name, candidates, SOURCE, path)
         self.factor_sizes = self.factor_sizes_argument(factor_sizes)
         npz = self.path.endswith(".npz")
         self.images = files.open_array(self.name, self.path, "imgs", cache_dir)
         files.check_shape(self.name, self.path, "imgs", self.images.shape, (None, 64, 64))
         files.check_dtype(self.name, self.path, "imgs", self.images.dtype)
-        files.check_values(self.name, self.path, "imgs", self.images.read(files.sample_rows(len(self.images))), {0, 1})
+        files.check_values(
+            self.name, self.path, "imgs", self.images.read(files.sample_rows(len(self.images))), {0, 1}
+        )
         self.check_sizes(self.path, len(self.images), self.factor_sizes)
         key = "latents_classes" if npz else "latents/classes"
         classes = files.load_small(self.name, self.path, key)

@@ -103,7 +103,11 @@ class ScreamDSprites(RandomDSprites):
         except OSError as error:
             raise files.corrupt(self.name, self.image_path, f"is not a readable image ({error})") from None
         if min(self.background.shape[:2]) <= 64:
-            raise files.corrupt(self.name, self.image_path, f"is {self.background.shape[1]}x{self.background.shape[0]} after fitting to 350x274; expected more than 64 pixels each way")
+            raise files.corrupt(
+                self.name,
+                self.image_path,
+                f"is {self.background.shape[1]}x{self.background.shape[0]} after fitting to 350x274; expected more than 64 pixels each way",
+            )
 
     def paint(self, sprites, keys):
         height, width = self.background.shape[:2]
@@ -115,4 +119,6 @@ class ScreamDSprites(RandomDSprites):
         crops = tf.gather(tf.constant(self.background.reshape(-1, 3)), pixels)  # [N, 64, 64, 3]
         background = (crops + noise.uniform(keys, (1, 1, 3), COLOUR)) / 2.0
         inside = tf.cast(sprites > 0.5, tf.float32)
-        return background + inside * (1.0 - 2.0 * background)  # 1 - background on the sprite (2x faster than where)
+        return background + inside * (
+            1.0 - 2.0 * background
+        )  # 1 - background on the sprite (2x faster than where)

@@ -58,7 +58,9 @@ def data_root():
 
 def cache_dir(directory=None):
     """The cache directory for derived files (created): `directory`, else `$KVAE_CACHE`, else `~/.cache/kvae`."""
-    directory = directory or os.environ.get(CACHE_ENV_VAR) or os.path.join(os.path.expanduser("~"), ".cache", "kvae")
+    directory = (
+        directory or os.environ.get(CACHE_ENV_VAR) or os.path.join(os.path.expanduser("~"), ".cache", "kvae")
+    )
     os.makedirs(directory, exist_ok=True)
     return directory
 
@@ -75,7 +77,9 @@ def find_file(dataset, candidates, source, path=None):
     for p in paths:
         if os.path.exists(p):
             return p
-    where = "" if path else f" (data root from ${ENV_VARS[0]}, else ${ENV_VARS[1]}, else the working directory)"
+    where = (
+        "" if path else f" (data root from ${ENV_VARS[0]}, else ${ENV_VARS[1]}, else the working directory)"
+    )
     raise MissingDatasetError(
         f"{dataset}: dataset file not found; looked at {', '.join(map(repr, paths))}{where}. {source}"
     )
@@ -89,8 +93,12 @@ def corrupt(dataset, path, what):
 def unreadable(dataset, path, error):
     """A `CorruptDatasetError` for a file that failed to read or decompress."""
     message = " ".join(str(error).split()) or "no message"
-    return corrupt(dataset, path, f"is corrupt: it could not be read or decompressed ({type(error).__name__}: "
-                   f"{message}); download it again (kvae-download)")
+    return corrupt(
+        dataset,
+        path,
+        f"is corrupt: it could not be read or decompressed ({type(error).__name__}: "
+        f"{message}); download it again (kvae-download)",
+    )
 
 
 def check_dtype(dataset, path, key, dtype, expected=np.uint8):
@@ -104,7 +112,9 @@ def check_values(dataset, path, key, images, allowed):
     found = np.unique(images)
     wrong = found[~np.isin(found, list(allowed))]
     if len(wrong):
-        raise corrupt(dataset, path, f"has {key!r} values {wrong[:5].tolist()}, expected only {sorted(allowed)}")
+        raise corrupt(
+            dataset, path, f"has {key!r} values {wrong[:5].tolist()}, expected only {sorted(allowed)}"
+        )
 
 
 def sample_rows(count, rows=64):
@@ -257,10 +267,14 @@ def load_small(dataset, path, key):
 
 def _npy_header(f):
     version = np.lib.format.read_magic(f)
-    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    read_header = (
+        np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    )
     shape, fortran, dtype = read_header(f)
     if fortran or dtype.hasobject:
-        raise ValueError(f"array is {'Fortran-ordered' if fortran else 'of Python objects'}; expected a C-ordered numeric array")
+        raise ValueError(
+            f"array is {'Fortran-ordered' if fortran else 'of Python objects'}; expected a C-ordered numeric array"
+        )
     return shape, dtype
 
 
@@ -284,7 +298,10 @@ def _npz_member(dataset, path, key, cache):
         def extract(target):
             with zf.open(info) as member, open(target, "wb") as out:
                 shape, dtype = _npy_header(member)
-                np.lib.format.write_array_header_2_0(out, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": shape})
+                np.lib.format.write_array_header_2_0(
+                    out,
+                    {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": shape},
+                )
                 while chunk := member.read(1 << 24):
                     out.write(chunk)
 
@@ -390,7 +407,9 @@ class FileData(GroundTruthData):
         expected = int(np.prod(factor_sizes, dtype=np.int64))
         if count != expected:
             sizes = "x".join(map(str, factor_sizes))
-            raise corrupt(self.name, path, f"holds {count} images, expected {expected} ({sizes} factor values)")
+            raise corrupt(
+                self.name, path, f"holds {count} images, expected {expected} ({sizes} factor values)"
+            )
 
     def check_layout(self, path, classes, rows=1024):
         """Raises a `CorruptDatasetError` unless the factor classes [N, F] of evenly spaced rows
@@ -400,8 +419,12 @@ class FileData(GroundTruthData):
         wrong = np.flatnonzero(np.any(found != self.index_to_factors(check), axis=1))
         if len(wrong):
             i = check[wrong[0]]
-            raise corrupt(self.name, path, f"is not in factor order: row {i} has factor classes "
-                          f"{found[wrong[0]].tolist()}, expected {self.index_to_factors([i])[0].tolist()}")
+            raise corrupt(
+                self.name,
+                path,
+                f"is not in factor order: row {i} has factor classes "
+                f"{found[wrong[0]].tolist()}, expected {self.index_to_factors([i])[0].tolist()}",
+            )
 
     def __repr__(self):
         return f"{type(self).__name__}(path={getattr(self, 'path', None)!r})"

@@ -25,13 +25,22 @@ class MPI3D(files.FileData):
         cache_dir: where a decompressed copy goes.
     """
 
-    factor_names = ("object_color", "object_shape", "object_size", "camera_height", "background_color",
-                    "horizontal_axis", "vertical_axis")
+    factor_names = (
+        "object_color",
+        "object_shape",
+        "object_size",
+        "camera_height",
+        "background_color",
+        "horizontal_axis",
+        "vertical_axis",
+    )
     factor_sizes = SIZES[1036800]
     observation_shape = (64, 64, 3)
 
     def __init__(self, path=None, factor_sizes=None, cache_dir=None):
-        self.path = files.find_file(self.name, [f"{self.name}/{self.name}.npz", f"{self.name}.npz"], SOURCE.format(self.name), path)
+        self.path = files.find_file(
+            self.name, [f"{self.name}/{self.name}.npz", f"{self.name}.npz"], SOURCE.format(self.name), path
+        )
         self.images = files.open_array(self.name, self.path, "images", cache_dir)
         files.check_shape(self.name, self.path, "images", self.images.shape, (None, 64, 64, 3))
         files.check_dtype(self.name, self.path, "images", self.images.dtype)

@@ -20,11 +20,15 @@ def check_k(k, factor_sizes, distinct=True):
     changeable = int(np.sum(np.asarray(factor_sizes) > 1)) if distinct else len(factor_sizes)
     if k is None or k == -1:
         if changeable < 1 or len(factor_sizes) < 2:
-            raise KvaeError(f"random k needs at least 2 factors, {changeable} of which can change; got sizes {tuple(factor_sizes)}")
+            raise KvaeError(
+                f"random k needs at least 2 factors, {changeable} of which can change; got sizes {tuple(factor_sizes)}"
+            )
         return -1
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= changeable:
-        raise KvaeError(f"k must be None/-1 (random 1..F-1) or an integer in [1, {changeable}] "
-                         f"(factors that can change), got {k!r}")
+        raise KvaeError(
+            f"k must be None/-1 (random 1..F-1) or an integer in [1, {changeable}] "
+            f"(factors that can change), got {k!r}"
+        )
     return int(k)
 
 

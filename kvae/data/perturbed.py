@@ -86,9 +86,13 @@ class ShiftedPattern(Wrapper):
 
     def pattern_tf(self, s):
         height, width = self.pattern.shape
-        shift = tf.cast(tf.floor(self.scale * s[:, None] / tf.constant(self.columns, tf.float32) + 0.5), tf.int64)  # [N, W]
+        shift = tf.cast(
+            tf.floor(self.scale * s[:, None] / tf.constant(self.columns, tf.float32) + 0.5), tf.int64
+        )  # [N, W]
         rows = tf.math.floormod(tf.range(height, dtype=tf.int64)[None, :, None] + shift[:, None, :], height)
-        return tf.gather(tf.reshape(tf.constant(self.pattern), [-1]), rows * width + tf.range(width, dtype=tf.int64))
+        return tf.gather(
+            tf.reshape(tf.constant(self.pattern), [-1]), rows * width + tf.range(width, dtype=tf.int64)
+        )
 
 
 @register("perturbed")
@@ -120,15 +124,29 @@ class Perturbed(ShiftedPattern):
 
     name = "perturbed"
 
-    def __init__(self, base, eps=0.1, s=None, model=None, pattern_seed=0, scale=1.0, cache_dir=None,
-                 cache_key=None, batch_size=256, precompute=True, num_variance_points=10000):
+    def __init__(
+        self,
+        base,
+        eps=0.1,
+        s=None,
+        model=None,
+        pattern_seed=0,
+        scale=1.0,
+        cache_dir=None,
+        cache_key=None,
+        batch_size=256,
+        precompute=True,
+        num_variance_points=10000,
+    ):
         super().__init__(base, eps, pattern_seed, scale)
         if isinstance(s, str) and s.endswith(".keras"):
             s, model = None, _load_frame(s)
         if isinstance(s, str):
             s = np.load(s, allow_pickle=False)
         if s is None and model is None:
-            raise KvaeError("Perturbed: give s (array, .npy path or callable) or a trained model (or its .keras path)")
+            raise KvaeError(
+                "Perturbed: give s (array, .npy path or callable) or a trained model (or its .keras path)"
+            )
         self.model = None
         if s is None and not precompute:
             self.model, self.s_key = model, "on_the_fly"
@@ -138,10 +156,18 @@ class Perturbed(ShiftedPattern):
             self.s, self.s_key = np.asarray(s, np.float32).reshape(-1), "array"
         else:
             if model is not None:
-                self.s_key = "model-" + hashlib.sha1(b"".join(np.asarray(w).tobytes() for w in model.get_weights())).hexdigest()[:16]
+                self.s_key = (
+                    "model-"
+                    + hashlib.sha1(
+                        b"".join(np.asarray(w).tobytes() for w in model.get_weights())
+                    ).hexdigest()[:16]
+                )
                 compute = lambda: least_noisy_code(model, self.base, batch_size)
             else:
-                self.s_key = cache_key or f"{getattr(s, '__module__', '')}.{getattr(s, '__qualname__', type(s).__name__)}"
+                self.s_key = (
+                    cache_key
+                    or f"{getattr(s, '__module__', '')}.{getattr(s, '__qualname__', type(s).__name__)}"
+                )
                 compute = lambda: element_values(s, self.base, batch_size)
             self.cache_path = self._cache_path(cache_dir)
             if os.path.exists(self.cache_path):
@@ -151,7 +177,9 @@ class Perturbed(ShiftedPattern):
                 with atomic_path(self.cache_path) as temp:
                     np.save(temp, self.s)
         if self.s.shape != (len(self.base),) or not np.all(np.isfinite(self.s)):
-            raise KvaeError(f"Perturbed: s must hold one finite value per element, shape ({len(self.base)},), got {self.s.shape}")
+            raise KvaeError(
+                f"Perturbed: s must hold one finite value per element, shape ({len(self.base)},), got {self.s.shape}"
+            )
 
     def _cache_path(self, cache_dir):
         key = json.dumps({"base": config_key(self.base), "s": self.s_key}, sort_keys=True, default=str)
@@ -234,7 +262,9 @@ class UniformNoise(Wrapper):
 
 def element_values(fn, data, batch_size=256):
     """`fn(images)` for every element of `data` in index order: float32 [len(data)]."""
-    return np.concatenate([np.asarray(fn(images), np.float32).reshape(-1) for images in _index_order(data, batch_size)])
+    return np.concatenate(
+        [np.asarray(fn(images), np.float32).reshape(-1) for images in _index_order(data, batch_size)]
+    )
 
 
 def least_noisy_code(model, data, batch_size=256):
@@ -267,7 +297,9 @@ def _index_order(data, batch_size, label=None):
 
     count = len(data)
     batches = tf.data.Dataset.range(0, count, batch_size).map(
-        lambda start: data.observations_tf(data.index_to_factors_tf(tf.range(start, tf.minimum(start + batch_size, count)))),
+        lambda start: data.observations_tf(
+            data.index_to_factors_tf(tf.range(start, tf.minimum(start + batch_size, count)))
+        ),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )

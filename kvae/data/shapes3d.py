@@ -39,6 +39,12 @@ class Shapes3D(files.FileData):
         self.factor_values = [np.unique(column) for column in labels.T]
         counts = tuple(len(v) for v in self.factor_values)
         if counts != self.factor_sizes:
-            raise files.corrupt(self.name, self.path, f"has labels with {counts} distinct values per factor, expected {self.factor_sizes}")
-        classes = np.stack([np.searchsorted(v, column) for v, column in zip(self.factor_values, labels.T)], axis=1)
+            raise files.corrupt(
+                self.name,
+                self.path,
+                f"has labels with {counts} distinct values per factor, expected {self.factor_sizes}",
+            )
+        classes = np.stack(
+            [np.searchsorted(v, column) for v, column in zip(self.factor_values, labels.T)], axis=1
+        )
         self.check_layout(self.path, classes)

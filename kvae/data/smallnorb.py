@@ -20,11 +20,15 @@ def open_matrix(dataset, path):
     with open(path, "rb") as f:
         header = np.frombuffer(f.read(20), "<i4")
     if len(header) < 5:
-        raise files.corrupt(dataset, path, f"is too short for a binary matrix header ({len(header) * 4} bytes)")
+        raise files.corrupt(
+            dataset, path, f"is too short for a binary matrix header ({len(header) * 4} bytes)"
+        )
     magic, ndim = int(header[0]), int(header[1])
     if magic not in DTYPES:
         known = ", ".join(f"0x{m:X}" for m in DTYPES)
-        raise files.corrupt(dataset, path, f"has magic number 0x{magic & 0xFFFFFFFF:X}, expected one of {known}")
+        raise files.corrupt(
+            dataset, path, f"has magic number 0x{magic & 0xFFFFFFFF:X}, expected one of {known}"
+        )
     if not 1 <= ndim <= 16:
         raise files.corrupt(dataset, path, f"declares {ndim} dimensions")
     with open(path, "rb") as f:
@@ -61,10 +65,16 @@ class SmallNORB(files.FileData):
     def __init__(self, directory=None, factor_sizes=None, cache_dir=None, seed=0):
         self.factor_sizes = self.factor_sizes_argument(factor_sizes)
         self.seed = check_int("SmallNORB", "seed", seed)
-        paths = {(chunk, kind): files.find_file(
-            self.name, [f"{d}/smallnorb-{chunk}-{kind}.mat" for d in ("small_norb", "smallnorb")], SOURCE,
-            directory and f"{directory}/smallnorb-{chunk}-{kind}.mat")
-            for chunk in CHUNKS for kind in ("dat", "cat", "info")}
+        paths = {
+            (chunk, kind): files.find_file(
+                self.name,
+                [f"{d}/smallnorb-{chunk}-{kind}.mat" for d in ("small_norb", "smallnorb")],
+                SOURCE,
+                directory and f"{directory}/smallnorb-{chunk}-{kind}.mat",
+            )
+            for chunk in CHUNKS
+            for kind in ("dat", "cat", "info")
+        }
         dats, features = [], []
         for chunk in CHUNKS:
             dat, cat, info = (open_matrix(self.name, paths[chunk, kind]) for kind in ("dat", "cat", "info"))
@@ -76,19 +86,31 @@ class SmallNORB(files.FileData):
             files.check_shape(self.name, info.path, "info", info.shape, (len(dat), 4))
             dats.append(dat)
             features.append(np.column_stack([cat[:], info[:]]).astype(np.int64))
-        features = np.concatenate(features)  # category, instance, elevation, azimuth (0, 2, ..., 34), lighting
+        features = np.concatenate(
+            features
+        )  # category, instance, elevation, azimuth (0, 2, ..., 34), lighting
         if np.any(features[:, 3] % 2):
-            raise files.corrupt(self.name, paths[CHUNKS[0], "info"], "has odd azimuths; expected 0, 2, ..., 34")
+            raise files.corrupt(
+                self.name, paths[CHUNKS[0], "info"], "has odd azimuths; expected 0, 2, ..., 34"
+            )
         features[:, 3] //= 2
         self.full_sizes = tuple(int(s) for s in features.max(axis=0) + 1)
         self.num_instances = self.full_sizes[1]
         found = self.full_sizes[:1] + self.full_sizes[2:]
         if found != self.factor_sizes:
-            raise files.corrupt(self.name, paths[CHUNKS[0], "info"], f"and its testing chunk hold factor sizes {found}, expected {self.factor_sizes}")
+            raise files.corrupt(
+                self.name,
+                paths[CHUNKS[0], "info"],
+                f"and its testing chunk hold factor sizes {found}, expected {self.factor_sizes}",
+            )
         positions = np.ravel_multi_index(tuple(features.T), self.full_sizes)
         if len(positions) != np.prod(self.full_sizes) or len(np.unique(positions)) != len(positions):
-            raise files.corrupt(self.name, paths[CHUNKS[0], "info"], f"and its testing chunk hold {len(np.unique(positions))} distinct "
-                                f"of {int(np.prod(self.full_sizes))} (category, instance, elevation, azimuth, lighting) combinations")
+            raise files.corrupt(
+                self.name,
+                paths[CHUNKS[0], "info"],
+                f"and its testing chunk hold {len(np.unique(positions))} distinct "
+                f"of {int(np.prod(self.full_sizes))} (category, instance, elevation, azimuth, lighting) combinations",
+            )
         self.path = paths[CHUNKS[0], "dat"]
 
         def build(target):
@@ -110,5 +132,7 @@ class SmallNORB(files.FileData):
         instance = tf.minimum(tf.cast(unit * self.num_instances, tf.int64), self.num_instances - 1)
         full = tf.concat([factors[:, :1], instance[:, None], factors[:, 1:]], axis=1)
         index = flat_index_tf(self.full_sizes, full)
-        images = tf.numpy_function(lambda i: self.images.read(i)[..., None], [index], tf.uint8, stateful=False)
+        images = tf.numpy_function(
+            lambda i: self.images.read(i)[..., None], [index], tf.uint8, stateful=False
+        )
         return tf.ensure_shape(images, (None, 64, 64, 1))

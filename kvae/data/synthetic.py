@@ -19,7 +19,9 @@ CHUNK = 8192
 
 def random_images(shape, high=256, seed=0):
     """An `images(start, stop)` function of seeded random uint8 values in [0, high)."""
-    return lambda start, stop: np.random.default_rng([seed, start]).integers(0, high, (stop - start,) + tuple(shape), np.uint8)
+    return lambda start, stop: np.random.default_rng([seed, start]).integers(
+        0, high, (stop - start,) + tuple(shape), np.uint8
+    )
 
 
 def _chunks(images, count):
@@ -36,7 +38,11 @@ def write_npz(path, arrays, compressed=False):
     with zipfile.ZipFile(path, "w", compression=method, allowZip64=True) as zf:
         for name, (shape, dtype, data) in arrays.items():
             with zf.open(name + ".npy", "w", force_zip64=True) as member:
-                header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": tuple(shape)}
+                header = {
+                    "descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                    "fortran_order": False,
+                    "shape": tuple(shape),
+                }
                 np.lib.format.write_array_header_1_0(member, header)
                 for chunk in _chunks(data, shape[0]):
                     member.write(np.ascontiguousarray(chunk, dtype).tobytes())
@@ -44,23 +50,44 @@ def write_npz(path, arrays, compressed=False):
 
 def write_dsprites(path, factor_sizes=(3, 6, 40, 32, 32), images=None, compressed=True, seed=0):
     """dSprites `.npz` (`imgs`, `latents_classes`, `latents_values`) or `.hdf5` (`imgs`, `latents/classes`, `latents/values`)."""
-    classes = np.concatenate([np.zeros((int(np.prod(factor_sizes)), 1), np.int64), factor_grid(factor_sizes)], axis=1)
+    classes = np.concatenate(
+        [np.zeros((int(np.prod(factor_sizes)), 1), np.int64), factor_grid(factor_sizes)], axis=1
+    )
     values = classes.astype(np.float64)
     images = random_images((64, 64), 2, seed) if images is None else images
     if path.endswith(".npz"):
         shape = (len(classes), 64, 64)
-        write_npz(path, {"imgs": (shape, np.uint8, images), "latents_classes": (classes.shape, np.int64, classes),
-                         "latents_values": (values.shape, np.float64, values)}, compressed)
+        write_npz(
+            path,
+            {
+                "imgs": (shape, np.uint8, images),
+                "latents_classes": (classes.shape, np.int64, classes),
+                "latents_values": (values.shape, np.float64, values),
+            },
+            compressed,
+        )
     else:
-        _write_h5(path, {"imgs": ((len(classes), 64, 64), images), "latents/classes": classes, "latents/values": values})
+        _write_h5(
+            path,
+            {"imgs": ((len(classes), 64, 64), images), "latents/classes": classes, "latents/values": values},
+        )
 
 
 def write_shapes3d(path, factor_sizes=(10, 10, 10, 8, 4, 15), images=None, seed=0):
     """`3dshapes.h5`: `images` [N, 64, 64, 3] uint8 and `labels` [N, 6] float64 (the factor values)."""
     classes = factor_grid(factor_sizes)
-    value_sets = [np.linspace(0, 0.9, 10), np.linspace(0, 0.9, 10), np.linspace(0, 0.9, 10),
-                  np.linspace(0.75, 1.25, 8), np.arange(4.0), np.linspace(-30, 30, 15)]
-    labels = np.stack([v[c] if len(v) == s else c / max(s - 1, 1) for v, c, s in zip(value_sets, classes.T, factor_sizes)], axis=1)
+    value_sets = [
+        np.linspace(0, 0.9, 10),
+        np.linspace(0, 0.9, 10),
+        np.linspace(0, 0.9, 10),
+        np.linspace(0.75, 1.25, 8),
+        np.arange(4.0),
+        np.linspace(-30, 30, 15),
+    ]
+    labels = np.stack(
+        [v[c] if len(v) == s else c / max(s - 1, 1) for v, c, s in zip(value_sets, classes.T, factor_sizes)],
+        axis=1,
+    )
     images = random_images((64, 64, 3), seed=seed) if images is None else images
     _write_h5(path, {"images": ((len(classes), 64, 64, 3), images), "labels": labels})
 

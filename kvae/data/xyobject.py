@@ -7,7 +7,15 @@ from kvae.data.arguments import check_int, fail
 from kvae.data.procedural import ProceduralData
 from kvae.data.registry import register
 
-_R, _G, _B, _Y, _C, _M, _W = ([255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255], [255, 255, 255])
+_R, _G, _B, _Y, _C, _M, _W = (
+    [255, 0, 0],
+    [0, 255, 0],
+    [0, 0, 255],
+    [255, 255, 0],
+    [0, 255, 255],
+    [255, 0, 255],
+    [255, 255, 255],
+)
 HUES = {
     "greys": [_W],
     "colors": [_R, _G, _B, _Y, _C, _M, _W],
@@ -41,12 +49,23 @@ class XYObject(ProceduralData):
     name = "xyobject"
     factor_names = ("x", "y", "scale", "color")
 
-    def __init__(self, grid_spacing=2, min_square_size=7, max_square_size=15, square_size_spacing=2,
-                 palette_name="rainbow_4", image_size=64):
+    def __init__(
+        self,
+        grid_spacing=2,
+        min_square_size=7,
+        max_square_size=15,
+        square_size_spacing=2,
+        palette_name="rainbow_4",
+        image_size=64,
+    ):
         self.image_size = check_int("XYObject", "image_size", image_size, 1, 4096)
         self.max_square_size = check_int("XYObject", "max_square_size", max_square_size, 1, self.image_size)
-        self.min_square_size = check_int("XYObject", "min_square_size", min_square_size, 1, self.max_square_size)
-        self.square_size_spacing = check_int("XYObject", "square_size_spacing", square_size_spacing, 1, self.image_size)
+        self.min_square_size = check_int(
+            "XYObject", "min_square_size", min_square_size, 1, self.max_square_size
+        )
+        self.square_size_spacing = check_int(
+            "XYObject", "square_size_spacing", square_size_spacing, 1, self.image_size
+        )
         self.grid_spacing = check_int("XYObject", "grid_spacing", grid_spacing, 1, self.image_size)
         self.palette_name = palette_name
         self.colors = palette(palette_name)
@@ -59,7 +78,9 @@ class XYObject(ProceduralData):
         """int64 factors [N, 4] -> float32 images [N, H, W, 3]."""
         factors = tf.cast(factors, tf.int64)
         size = tf.gather(tf.constant(self.scales, tf.int64), factors[:, 2])
-        start = self.grid_spacing * factors[:, :2] + ((self.max_square_size - size) // 2)[:, None]  # [N, (x, y)]
+        start = (
+            self.grid_spacing * factors[:, :2] + ((self.max_square_size - size) // 2)[:, None]
+        )  # [N, (x, y)]
         pixels = tf.range(self.image_size, dtype=tf.int64)[None, :]
         cols = (pixels >= start[:, :1]) & (pixels < start[:, :1] + size[:, None])
         rows = (pixels >= start[:, 1:]) & (pixels < start[:, 1:] + size[:, None])
@@ -68,6 +89,8 @@ class XYObject(ProceduralData):
         return square * color[:, None, None, :]
 
     def __repr__(self):
-        return (f"XYObject(grid_spacing={self.grid_spacing}, min_square_size={self.min_square_size}, "
-                f"max_square_size={self.max_square_size}, square_size_spacing={self.square_size_spacing}, "
-                f"palette_name={self.palette_name!r}, image_size={self.image_size})")
+        return (
+            f"XYObject(grid_spacing={self.grid_spacing}, min_square_size={self.min_square_size}, "
+            f"max_square_size={self.max_square_size}, square_size_spacing={self.square_size_spacing}, "
+            f"palette_name={self.palette_name!r}, image_size={self.image_size})"
+        )

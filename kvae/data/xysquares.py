@@ -34,13 +34,17 @@ class XYSquares(ProceduralData):
     def __init__(self, grid_spacing=8, square_size=8, grid_size=8, image_size=64):
         self.image_size = check_int("XYSquares", "image_size", image_size, 1, 4096)
         self.square_size = check_int("XYSquares", "square_size", square_size, 1, self.image_size)
-        self.grid_size = check_int("XYSquares", "grid_size", grid_size, 1, self.image_size - self.square_size + 1)
+        self.grid_size = check_int(
+            "XYSquares", "grid_size", grid_size, 1, self.image_size - self.square_size + 1
+        )
         max_spacing = (self.image_size - self.square_size) // max(self.grid_size - 1, 1)
         self.grid_spacing = check_int(
             "XYSquares",
             f"grid_spacing (for {self.grid_size} positions of a {self.square_size}px square "
             f"on a {self.image_size}px canvas)",
-            grid_spacing, 1, max_spacing,
+            grid_spacing,
+            1,
+            max_spacing,
         )
         extent = self.square_size + (self.grid_size - 1) * self.grid_spacing
         self.offset = (self.image_size - extent) // 2

@@ -59,4 +59,8 @@ class AdaGVAE(GVAE):
         return adaptive_shared(ops.stop_gradient(divergence), self.threshold_ratio)
 
     def get_config(self):
-        return {**super().get_config(), "threshold_ratio": self.threshold_ratio, "symmetric_kl": self.symmetric_kl}
+        return {
+            **super().get_config(),
+            "threshold_ratio": self.threshold_ratio,
+            "symmetric_kl": self.symmetric_kl,
+        }

@@ -28,7 +28,9 @@ class GroupedVAE(BetaVAE):
         super().__init__(encoder, decoder, beta=beta, **kwargs)
         owner = type(self).__name__
         if isinstance(groups, (int, np.integer)) and not isinstance(groups, bool):
-            self.groups = check_int(owner, f"groups (latent_dim {self.latent_dim})", groups, 1, self.latent_dim)
+            self.groups = check_int(
+                owner, f"groups (latent_dim {self.latent_dim})", groups, 1, self.latent_dim
+            )
             sizes = [len(part) for part in np.array_split(np.arange(self.latent_dim), self.groups)]
         else:
             sizes = list(check_ints(owner, "groups (a number of groups, or the size of each)", groups))
@@ -40,7 +42,9 @@ class GroupedVAE(BetaVAE):
     def group_codes(self, z):
         """The G decoder inputs stacked, [G * B, D]: code i is groups < i (no gradient), group i, zeros."""
         codes = [
-            ops.concatenate([ops.stop_gradient(z[:, :start]), z[:, start:stop], ops.zeros_like(z[:, stop:])], axis=1)
+            ops.concatenate(
+                [ops.stop_gradient(z[:, :start]), z[:, start:stop], ops.zeros_like(z[:, stop:])], axis=1
+            )
             for start, stop in self.bounds
         ]
         return ops.concatenate(codes, axis=0)

@@ -56,9 +56,18 @@ class AugmentedLoss(ReconstructionLoss):
         if not isinstance(base, ReconstructionLoss) or isinstance(base, AugmentedLoss):
             raise KvaeError(f"AugmentedLoss: base must be a pixel-wise reconstruction loss, got {base!r}")
         kernel = np.asarray(kernel, dtype=np.float32)
-        if kernel.ndim != 2 or kernel.shape[0] % 2 == 0 or kernel.shape[1] % 2 == 0 or not np.all(np.isfinite(kernel)):
-            raise KvaeError(f"AugmentedLoss: kernel must be a finite 2D array with odd sides, got shape {kernel.shape}")
-        if isinstance(base, BinaryCrossEntropy) and (kernel.min() < 0 or not np.isclose(kernel.sum(), 1.0, atol=1e-4)):
+        if (
+            kernel.ndim != 2
+            or kernel.shape[0] % 2 == 0
+            or kernel.shape[1] % 2 == 0
+            or not np.all(np.isfinite(kernel))
+        ):
+            raise KvaeError(
+                f"AugmentedLoss: kernel must be a finite 2D array with odd sides, got shape {kernel.shape}"
+            )
+        if isinstance(base, BinaryCrossEntropy) and (
+            kernel.min() < 0 or not np.isclose(kernel.sum(), 1.0, atol=1e-4)
+        ):
             raise KvaeError(
                 f"AugmentedLoss: a {base.name} base compares blurred probabilities and needs a nonnegative "
                 f"kernel that sums to 1, got sum {kernel.sum():g} and min {kernel.min():g} (use _norm_sum)"
@@ -79,7 +88,9 @@ class AugmentedLoss(ReconstructionLoss):
         return self.loss_weight * self.base.pixelwise(x, logits) + self.alpha * blurred
 
     def pixelwise_data(self, x, x_hat):
-        return self.loss_weight * self.base.pixelwise_data(x, x_hat) + self.alpha * self.blurred_pixelwise(x, x_hat)
+        return self.loss_weight * self.base.pixelwise_data(x, x_hat) + self.alpha * self.blurred_pixelwise(
+            x, x_hat
+        )
 
     def blurred_pixelwise(self, x, x_hat):
         """The base loss between K*x and K*x^, per pixel."""
@@ -91,7 +102,9 @@ class AugmentedLoss(ReconstructionLoss):
         """K * images for images [..., H, W, C], with the cached convolution for (H, W)."""
         hw = tuple(images.shape[-3:-1])
         if None in hw:
-            raise KvaeError(f"{self.name}: the blur needs a static image height and width, got shape {images.shape}")
+            raise KvaeError(
+                f"{self.name}: the blur needs a static image height and width, got shape {images.shape}"
+            )
         if hw not in self._convolutions:
             self._convolutions[hw] = make_convolution(self.kernel, hw, self.method)
         return self._convolutions[hw](images)

@@ -24,4 +24,3 @@ def make_convolution(kernel, image_hw, method="auto"):
     if method == "separable" or (method == "auto" and separate(kernel) is not None):
         return SeparableConvolution(kernel, image_hw)
     return FFTConvolution(kernel, image_hw)
-

@@ -33,15 +33,15 @@ class FFTConvolution:
     def __init__(self, kernel, image_hw):
         kernel = np.asarray(kernel, dtype=np.float64)
         if kernel.ndim != 2 or kernel.shape[0] % 2 == 0 or kernel.shape[1] % 2 == 0:
-            raise KvaeError(
-                f"FFTConvolution: kernel must be 2D with odd sides, got shape {kernel.shape}"
-            )
+            raise KvaeError(f"FFTConvolution: kernel must be 2D with odd sides, got shape {kernel.shape}")
         self.kernel = kernel.astype(np.float32)
         self.image_hw = tuple(int(n) for n in image_hw)
         radii = [min(k // 2, n - 1) for k, n in zip(kernel.shape, self.image_hw)]
         # Crop to the offsets that can reach a pixel: |offset| <= n - 1.
         kernel = kernel[tuple(slice(k // 2 - r, k // 2 + r + 1) for k, r in zip(kernel.shape, radii))]
-        self.fft_shape = tuple(scipy.fft.next_fast_len(n + r, real=True) for n, r in zip(self.image_hw, radii))
+        self.fft_shape = tuple(
+            scipy.fft.next_fast_len(n + r, real=True) for n, r in zip(self.image_hw, radii)
+        )
         padded = np.zeros(self.fft_shape)
         padded[: kernel.shape[0], : kernel.shape[1]] = kernel
         padded = np.roll(padded, (-radii[0], -radii[1]), axis=(0, 1))

@@ -31,8 +31,12 @@ def gaussian_kernel(radius, sigma=None, normalize=True):
             raw kernel, whose peak is 1.
     """
     radius = _check_radius(radius)
-    name = "sigma" if sigma is not None else f"sigma (default radius / 4 = {radius / 4:g}; radius 0 needs one)"
-    sigma = check_float("gaussian_kernel", name, radius / 4.0 if sigma is None else sigma, low=0, low_open=True)
+    name = (
+        "sigma" if sigma is not None else f"sigma (default radius / 4 = {radius / 4:g}; radius 0 needs one)"
+    )
+    sigma = check_float(
+        "gaussian_kernel", name, radius / 4.0 if sigma is None else sigma, low=0, low_open=True
+    )
     offsets = np.arange(-radius, radius + 1, dtype=np.float64)
     profile = np.exp(-np.square(offsets) / (2.0 * sigma**2))
     return _finish(np.outer(profile, profile), normalize)

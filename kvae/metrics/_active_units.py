@@ -38,5 +38,7 @@ def compute_active_units(
     """Active units of a posterior on `data`; `representation_fn` must return (mean, logvar)
     (`representation_function(model, mode="posterior")`)."""
     rng = utils.as_rng(random_state)
-    (_, logvar), _ = utils.sample_codes(data, representation_fn, num_points, rng, encode_batch_size, posterior=True)
+    (_, logvar), _ = utils.sample_codes(
+        data, representation_fn, num_points, rng, encode_batch_size, posterior=True
+    )
     return active_units(logvar, threshold)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import scipy.stats
+
 from kvae.metrics import _predictors as predictors
 from kvae.metrics import _utils as utils
 from kvae.metrics._registry import METRICS
@@ -33,7 +34,9 @@ def completeness(importance):
     return float(np.sum(completeness_per_factor(importance) * weights.sum(axis=0) / weights.sum()))
 
 
-def dci(train_codes, train_factors, test_codes, test_factors, seed=0, n_jobs=-1, predictor="gradient_boosting"):
+def dci(
+    train_codes, train_factors, test_codes, test_factors, seed=0, n_jobs=-1, predictor="gradient_boosting"
+):
     """DCI from gradient-boosted-tree importances, one classifier per factor.
 
     As disentanglement_lib (scikit-learn `GradientBoostingClassifier` defaults),

@@ -78,7 +78,8 @@ def compute_downstream(
     rng = utils.as_rng(random_state)
     seed = utils.draw_seed(rng)
     splits = [
-        utils.sample_train_test(data, representation_fn, size, num_test, rng, encode_batch_size) for size in num_train
+        utils.sample_train_test(data, representation_fn, size, num_test, rng, encode_batch_size)
+        for size in num_train
     ]
     scores = {}
     for size, accuracies in zip(num_train, _fit_splits(splits, predictor, seed, n_jobs)):

@@ -63,7 +63,9 @@ def compute_factor_vae(
 ):
     """FactorVAE score of `representation_fn` on `data` (study defaults)."""
     rng = utils.as_rng(random_state)
-    variance_codes, _ = utils.sample_codes(data, representation_fn, num_variance_estimate, rng, encode_batch_size)
+    variance_codes, _ = utils.sample_codes(
+        data, representation_fn, num_variance_estimate, rng, encode_batch_size
+    )
     train, train_labels = utils.sample_fixed_factor_batches(data, num_train, batch_size, rng)
     evals, eval_labels = utils.sample_fixed_factor_batches(data, num_eval, batch_size, rng)
     encode = functools.partial(utils.encode, data, representation_fn, batch_size=encode_batch_size)

@@ -36,7 +36,9 @@ def explicitness_per_factor(model, train_codes, train_labels, test_codes, test_l
     )
 
 
-def modularity_explicitness(train_codes, train_factors, test_codes, test_factors, num_bins=20, seed=0, n_jobs=-1):
+def modularity_explicitness(
+    train_codes, train_factors, test_codes, test_factors, num_bins=20, seed=0, n_jobs=-1
+):
     """Modularity (from 20-bin discretised mutual information) and explicitness.
 
     Explicitness standardises the codes with training statistics and averages

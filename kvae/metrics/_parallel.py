@@ -21,7 +21,9 @@ def num_cpus():
     except ValueError:
         cpus = 0
     if cpus < 1:
-        raise ValueError(f"{NUM_CPUS_VARIABLE} must be a positive integer (the cores a run owns), got {value!r}")
+        raise ValueError(
+            f"{NUM_CPUS_VARIABLE} must be a positive integer (the cores a run owns), got {value!r}"
+        )
     return cpus
 
 
@@ -31,7 +33,9 @@ def num_workers(n_jobs, num_tasks):
     cpus = num_cpus()
     wanted = cpus if n_jobs is None or n_jobs == -1 else int(n_jobs)
     if wanted < 1:
-        raise ValueError(f"n_jobs must be a positive number of workers, or None or -1 for every core, got {n_jobs}")
+        raise ValueError(
+            f"n_jobs must be a positive number of workers, or None or -1 for every core, got {n_jobs}"
+        )
     return max(1, min(wanted, cpus, num_tasks))
 
 
@@ -69,4 +73,6 @@ def map_pinned(calls, n_jobs=None):
     threads = max(1, num_cpus() // workers)
     if workers == 1:
         return (_pinned(fn, threads, args) for fn, args in calls)
-    return Parallel(n_jobs=workers, return_as="generator")(delayed(_pinned)(fn, threads, args) for fn, args in calls)
+    return Parallel(n_jobs=workers, return_as="generator")(
+        delayed(_pinned)(fn, threads, args) for fn, args in calls
+    )

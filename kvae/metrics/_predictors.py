@@ -20,7 +20,7 @@ PREDICTORS = EXACT_PREDICTORS + FAST_PREDICTORS
 
 
 def mode(predictor):
-    """"fast" for a fast-mode predictor, else "exact" (disentanglement_lib's protocol)."""
+    """ "fast" for a fast-mode predictor, else "exact" (disentanglement_lib's protocol)."""
     return "fast" if predictor in FAST_PREDICTORS else "exact"
 
 

@@ -36,7 +36,9 @@ class SharedCodes:
         `encode(indices [M]) -> (mean, logvar)` encodes the images not kept yet.
         """
         unique, inverse = np.unique(indices, return_inverse=True)
-        _, kept, mean, logvar, layouts = self._kept.get(id(data), (data, np.empty(0, np.int64), None, None, None))
+        _, kept, mean, logvar, layouts = self._kept.get(
+            id(data), (data, np.empty(0, np.int64), None, None, None)
+        )
         known = np.isin(unique, kept, assume_unique=True)
         self.images_drawn += len(indices)
         if not known.all():
@@ -55,7 +57,9 @@ class SharedCodes:
         rows = np.searchsorted(kept, unique)[inverse]
         # Sums over points depend on the memory layout; give the layout that the encoded chunks had,
         # so that every value equals that of a separate encoding bit for bit.
-        return mean[rows].copy(order=layouts[0]), None if logvar is None else logvar[rows].copy(order=layouts[1])
+        return mean[rows].copy(order=layouts[0]), None if logvar is None else logvar[rows].copy(
+            order=layouts[1]
+        )
 
 
 def _layout(array):
@@ -84,10 +88,14 @@ def representation_function(model, mode="mean", batch_size=1024, seed=0):
 
     rng = np.random.default_rng(seed)
     encode = model.encode
-    if hasattr(model, "encoder"):  # a kvae frame on the TensorFlow backend: trace once, ~1.6x faster than eager
+    if hasattr(
+        model, "encoder"
+    ):  # a kvae frame on the TensorFlow backend: trace once, ~1.6x faster than eager
         import tensorflow as tf
 
-        encode = tf.function(lambda x: model.encode(x, training=False), autograph=False, reduce_retracing=True)
+        encode = tf.function(
+            lambda x: model.encode(x, training=False), autograph=False, reduce_retracing=True
+        )
 
     def fn(images):
         means, logvars = [], []

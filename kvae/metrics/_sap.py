@@ -9,7 +9,13 @@ from kvae.metrics._registry import METRICS
 
 
 def sap_matrix(
-    train_codes, train_factors, test_codes=None, test_factors=None, continuous_factors=False, seed=0, n_jobs=-1
+    train_codes,
+    train_factors,
+    test_codes=None,
+    test_factors=None,
+    continuous_factors=False,
+    seed=0,
+    n_jobs=-1,
 ):
     """Predictability of each factor from each single latent -> [D, F].
 
@@ -42,14 +48,22 @@ def sap_matrix(
 
 
 def sap(
-    train_codes, train_factors, test_codes=None, test_factors=None, continuous_factors=False, seed=0, n_jobs=-1
+    train_codes,
+    train_factors,
+    test_codes=None,
+    test_factors=None,
+    continuous_factors=False,
+    seed=0,
+    n_jobs=-1,
 ):
     """SAP score: mean over factors of the gap between the two most predictive latents.
 
     Returns:
       {"sap_score": float}.
     """
-    matrix = sap_matrix(train_codes, train_factors, test_codes, test_factors, continuous_factors, seed, n_jobs)
+    matrix = sap_matrix(
+        train_codes, train_factors, test_codes, test_factors, continuous_factors, seed, n_jobs
+    )
     matrix = np.sort(matrix, axis=0)
     if matrix.shape[0] < 2:
         raise ValueError(f"SAP needs at least 2 latents, got {matrix.shape[0]}")

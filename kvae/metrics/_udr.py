@@ -35,7 +35,9 @@ def lasso_similarity(a, b, seed=0):
 
 def spearman_similarity(a, b):
     """|Spearman correlation| [D_a, D_b] between the latents of `a` and `b` (nan for constant latents)."""
-    ranks_a, ranks_b = (utils.standardize(scipy.stats.rankdata(x, axis=0), keep_constant=False) for x in (a, b))
+    ranks_a, ranks_b = (
+        utils.standardize(scipy.stats.rankdata(x, axis=0), keep_constant=False) for x in (a, b)
+    )
     return np.abs(ranks_a.T @ ranks_b / len(a))
 
 

@@ -65,7 +65,11 @@ def encode_mean_logvar(data, representation_fn, factors, batch_size=DEFAULT_BATC
             data,
             data.factors_to_index(flat),
             lambda indices: _encode_chunks(
-                data, representation_fn.representation_fn, data.index_to_factors(indices), batch_size, len(flat)
+                data,
+                representation_fn.representation_fn,
+                data.index_to_factors(indices),
+                batch_size,
+                len(flat),
             ),
         )
     else:
@@ -77,7 +81,9 @@ def _encode_chunks(data, representation_fn, factors, batch_size, drawn):
     """(mean [N, D], logvar [N, D] or None) of the images of `factors` [N, F], in chunks; one progress line."""
     outputs, started = [], time.perf_counter()
     for start in range(0, len(factors), batch_size):
-        outputs.append(_split_output(representation_fn(data.observations(factors[start : start + batch_size]))))
+        outputs.append(
+            _split_output(representation_fn(data.observations(factors[start : start + batch_size])))
+        )
         if start == 0 and len(factors) > batch_size:
             rate = len(outputs[0][0]) / (time.perf_counter() - started)
             logger.info(
@@ -195,7 +201,10 @@ def discrete_mutual_info(a, b):
     """Mutual information (nats) of every column of `a` [N, D] with every column of `b` [N, F] -> [D, F]."""
     a, b = np.asarray(a), np.asarray(b)
     return np.array(
-        [[sklearn.metrics.mutual_info_score(b[:, j], a[:, i]) for j in range(b.shape[1])] for i in range(a.shape[1])]
+        [
+            [sklearn.metrics.mutual_info_score(b[:, j], a[:, i]) for j in range(b.shape[1])]
+            for i in range(a.shape[1])
+        ]
     ).reshape(a.shape[1], b.shape[1])
 
 
@@ -247,7 +256,7 @@ def fit_many(jobs, n_jobs=None, quiet=False, costs=None):
 
 
 def _describe(jobs):
-    """"<estimator> on up to <N> points" for (estimator, x, y) jobs."""
+    """ "<estimator> on up to <N> points" for (estimator, x, y) jobs."""
     return f"{type(jobs[0][0]).__name__} on up to {max(len(x) for _, x, _ in jobs)} points" if jobs else ""
 
 

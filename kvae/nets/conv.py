@@ -11,7 +11,9 @@ from kvae.nets.registry import NETS
 def check_image_shape(name, expected, shape):
     """Raises a clear error when an NHWC input shape does not match `expected` (H, W, C)."""
     if tuple(shape[1:]) != tuple(expected):
-        raise KvaeError(f"{name} expects images of shape {tuple(expected)} (NHWC), got input shape {tuple(shape)}")
+        raise KvaeError(
+            f"{name} expects images of shape {tuple(expected)} (NHWC), got input shape {tuple(shape)}"
+        )
 
 
 def image_shape_argument(owner, image_shape, size=None):
@@ -41,9 +43,13 @@ class ConvEncoder(keras.layers.Layer):
         policy = self.dtype_policy  # the sublayers' too (e.g. dtype="mixed_bfloat16")
         self.latent_dim = check_int("ConvEncoder", "latent_dim", latent_dim, low=1)
         self.image_shape = image_shape_argument("ConvEncoder", image_shape, 64)
-        self.kernel_sizes = check_ints("ConvEncoder", "kernel_sizes (one per conv layer)", kernel_sizes, length=4)
+        self.kernel_sizes = check_ints(
+            "ConvEncoder", "kernel_sizes (one per conv layer)", kernel_sizes, length=4
+        )
         self.convs = [
-            layers.Conv2D(filters, k, strides=2, padding="same", activation="relu", name=f"conv{i}", dtype=policy)
+            layers.Conv2D(
+                filters, k, strides=2, padding="same", activation="relu", name=f"conv{i}", dtype=policy
+            )
             for i, (filters, k) in enumerate(zip((32, 32, 64, 64), self.kernel_sizes))
         ]
         self.flatten = layers.Flatten(dtype=policy)

@@ -26,7 +26,9 @@ class Discriminator(keras.layers.Layer):
         self.units = check_int("Discriminator", "units", units, low=1)
         self.num_layers = check_int("Discriminator", "num_layers", num_layers, low=1)
         self.negative_slope = check_float("Discriminator", "negative_slope", negative_slope, low=0)
-        self.hidden = [layers.Dense(self.units, name=f"dense{i}", dtype=policy) for i in range(self.num_layers)]
+        self.hidden = [
+            layers.Dense(self.units, name=f"dense{i}", dtype=policy) for i in range(self.num_layers)
+        ]
         self.activation = layers.LeakyReLU(self.negative_slope, dtype=policy)
         self.logits = layers.Dense(2, name="logits", dtype=policy)
 

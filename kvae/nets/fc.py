@@ -25,7 +25,9 @@ class FCEncoder(keras.layers.Layer):
         self.latent_dim = check_int("FCEncoder", "latent_dim", latent_dim, low=1)
         self.image_shape = image_shape_argument("FCEncoder", image_shape)
         self.flatten = layers.Flatten(dtype=policy)
-        self.hidden = [layers.Dense(1200, activation="relu", name=f"dense{i}", dtype=policy) for i in range(2)]
+        self.hidden = [
+            layers.Dense(1200, activation="relu", name=f"dense{i}", dtype=policy) for i in range(2)
+        ]
         self.mean = layers.Dense(self.latent_dim, name="mean", dtype=policy)
         self.logvar = layers.Dense(self.latent_dim, name="logvar", dtype=policy)
 
@@ -64,7 +66,9 @@ class FCDecoder(keras.layers.Layer):
         super().__init__(**kwargs)
         policy = self.dtype_policy  # the sublayers' too (e.g. dtype="mixed_bfloat16")
         self.image_shape = image_shape_argument("FCDecoder", image_shape)
-        self.hidden = [layers.Dense(1200, activation="tanh", name=f"dense{i}", dtype=policy) for i in range(3)]
+        self.hidden = [
+            layers.Dense(1200, activation="tanh", name=f"dense{i}", dtype=policy) for i in range(3)
+        ]
         self.logits = layers.Dense(math.prod(self.image_shape), name="logits", dtype=policy)
         self.reshape = layers.Reshape(self.image_shape, dtype=policy)
 

@@ -113,10 +113,15 @@ def udr_columns(study_dir, frame, num_data_points=1000, seed=0):
         common.parse_gin([directories[0].gin], [])
         data = config.dataset()
         gin.clear_config()
-        fns = [metrics.representation_function(keras.saving.load_model(d.model), mode="posterior") for d in directories]
+        fns = [
+            metrics.representation_function(keras.saving.load_model(d.model), mode="posterior")
+            for d in directories
+        ]
         scores = {}
         for correlation in ("lasso", "spearman"):
-            result = metrics.compute_udr(data, fns, seed, num_data_points=num_data_points, correlation=correlation)
+            result = metrics.compute_udr(
+                data, fns, seed, num_data_points=num_data_points, correlation=correlation
+            )
             scores[f"udr_{correlation}"] = result["model_scores"]
         out += [{"model_num": n, **{k: v[i] for k, v in scores.items()}} for i, n in enumerate(numbers)]
     return pd.DataFrame(out).set_index("model_num")
@@ -133,7 +138,10 @@ def summary_markdown(frame):
     """A markdown table: mean ± std over seeds of each headline metric, per dataset, frame, setting and representation."""
     columns = metric_columns(frame)
     keys = ["dataset", "frame", SETTINGS, "representation"]
-    lines = ["| " + " | ".join([*keys, "runs", *columns]) + " |", "|" + "---|" * (len(keys) + 1 + len(columns))]
+    lines = [
+        "| " + " | ".join([*keys, "runs", *columns]) + " |",
+        "|" + "---|" * (len(keys) + 1 + len(columns)),
+    ]
     for key, group in frame.groupby(keys, sort=False):
         cells = [str(k) for k in key] + [str(len(group))]
         for column in columns:

@@ -33,7 +33,10 @@ def metric_distribution(frame, metric, path):
     frame = frame[frame["representation"] == _main_representation(frame)]
     datasets, frames = list(dict.fromkeys(frame["dataset"])), list(dict.fromkeys(frame["frame"]))
     figure, axes = plt.subplots(
-        len(datasets), len(frames), figsize=(2.0 + 2.6 * len(frames), 2.4 + 2.2 * len(datasets)), squeeze=False
+        len(datasets),
+        len(frames),
+        figsize=(2.0 + 2.6 * len(frames), 2.4 + 2.2 * len(datasets)),
+        squeeze=False,
     )
     for i, dataset in enumerate(datasets):
         for j, name in enumerate(frames):
@@ -45,8 +48,12 @@ def metric_distribution(frame, metric, path):
                 ax.boxplot([v if len(v) else [np.nan] for v in values], widths=0.6)
                 for k, v in enumerate(values):  # every run as a dot over its box
                     ax.plot(np.full(len(v), k + 1.0), v, "o", color="tab:blue", alpha=0.6, markersize=3)
-                ax.set_xticks(range(1, len(settings) + 1), [_short(s) for s in settings], fontsize=7,
-                              rotation=30 if len(settings) > 4 else 0)
+                ax.set_xticks(
+                    range(1, len(settings) + 1),
+                    [_short(s) for s in settings],
+                    fontsize=7,
+                    rotation=30 if len(settings) > 4 else 0,
+                )
             else:
                 ax.text(0.5, 0.5, "no runs", ha="center", va="center", transform=ax.transAxes)
                 ax.set_xticks([])
@@ -54,7 +61,9 @@ def metric_distribution(frame, metric, path):
             if j == 0:
                 ax.set_ylabel(metric)
             ax.grid(axis="y", alpha=0.3)
-    figure.suptitle(f"{metric} per setting (box over seeds, {_main_representation(frame)} codes)", fontsize=10)
+    figure.suptitle(
+        f"{metric} per setting (box over seeds, {_main_representation(frame)} codes)", fontsize=10
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
@@ -66,7 +75,10 @@ def rank_correlation(frame, rows, columns, path, title):
     frame = frame[frame["representation"] == _main_representation(frame)]
     datasets = list(dict.fromkeys(frame["dataset"]))
     figure, axes = plt.subplots(
-        1, len(datasets), figsize=(1.6 + 0.75 * len(columns) * len(datasets) + 2.5, 1.6 + 0.55 * len(rows)), squeeze=False
+        1,
+        len(datasets),
+        figsize=(1.6 + 0.75 * len(columns) * len(datasets) + 2.5, 1.6 + 0.55 * len(rows)),
+        squeeze=False,
     )
     image = None
     for ax, dataset in zip(axes[0], datasets):
@@ -75,8 +87,15 @@ def rank_correlation(frame, rows, columns, path, title):
         matrix = ranks.corr().loc[rows, columns].to_numpy()  # Pearson of ranks = Spearman
         image = ax.imshow(matrix, cmap="RdBu_r", vmin=-1, vmax=1)
         for (r, c), value in np.ndenumerate(matrix):  # NaN: a metric constant over these runs
-            ax.text(c, r, "const." if np.isnan(value) else f"{value:.2f}", ha="center", va="center", fontsize=7,
-                    color="white" if abs(np.nan_to_num(value)) > 0.6 else "black")
+            ax.text(
+                c,
+                r,
+                "const." if np.isnan(value) else f"{value:.2f}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if abs(np.nan_to_num(value)) > 0.6 else "black",
+            )
         ax.set_xticks(range(len(columns)), columns, rotation=45, ha="right", fontsize=7)
         ax.set_yticks(range(len(rows)), rows, fontsize=7)
         ax.set_title(f"{dataset} ({len(group)} runs)", fontsize=9)
@@ -101,6 +120,11 @@ def write_all(frame, metrics, directory):
         rank_correlation(frame, metrics, metrics, paths[-1], "Rank correlation between metrics across runs")
     if supervised and unsupervised:
         paths.append(os.path.join(directory, "unsupervised_vs_supervised.png"))
-        rank_correlation(frame, unsupervised, supervised, paths[-1],
-                         "Do the unsupervised scores track the supervised metrics? (Locatello et al. 2019, sec. 5.2)")
+        rank_correlation(
+            frame,
+            unsupervised,
+            supervised,
+            paths[-1],
+            "Do the unsupervised scores track the supervised metrics? (Locatello et al. 2019, sec. 5.2)",
+        )
     return paths

@@ -35,13 +35,19 @@ def run_specs(study, runs, evaluations, study_dir):
         bindings = [line.replace(STUDY_DIR, os.path.abspath(study_dir)) for line in bindings]
         hparams = {name.strip(): value.strip() for name, value in base.items()}
         hparams.update(run.bindings)
-        specs.append(task.RunSpec(
-            model_num=run.model_num, files=files,
-            bindings=[*bindings, "train.eval_metrics = []", "train.verbose = 2"],  # the study evaluates
-            evaluations=evaluations, representations=study.representations,
-            evaluation_bindings=[*study.evaluation_bindings, *study.run_bindings], hparams=hparams,
-            swept=run.binding_lines(), depends_on=depends_on,
-        ))
+        specs.append(
+            task.RunSpec(
+                model_num=run.model_num,
+                files=files,
+                bindings=[*bindings, "train.eval_metrics = []", "train.verbose = 2"],  # the study evaluates
+                evaluations=evaluations,
+                representations=study.representations,
+                evaluation_bindings=[*study.evaluation_bindings, *study.run_bindings],
+                hparams=hparams,
+                swept=run.binding_lines(),
+                depends_on=depends_on,
+            )
+        )
     return specs
 
 
@@ -57,8 +63,10 @@ def _check_reachable(address, timeout=5.0):
     try:
         socket.create_connection((host, int(port)), timeout=timeout).close()
     except OSError as error:
-        raise KvaeError(f"no Ray cluster at --address={address} ({error.strerror or error}); "
-                        "start one with `ray start --head`") from None
+        raise KvaeError(
+            f"no Ray cluster at --address={address} ({error.strerror or error}); "
+            "start one with `ray start --head`"
+        ) from None
 
 
 def connect(address=None, num_cpus=None, num_gpus=None):
@@ -75,8 +83,10 @@ def connect(address=None, num_cpus=None, num_gpus=None):
         try:
             return ray.init(address=address, **options)
         except (ConnectionError, RuntimeError, ValueError) as error:
-            raise KvaeError(f"no Ray cluster at --address={address} ({first_line(error)}); "
-                            "start one with `ray start --head`") from None
+            raise KvaeError(
+                f"no Ray cluster at --address={address} ({first_line(error)}); "
+                "start one with `ray start --head`"
+            ) from None
     return ray.init(num_cpus=num_cpus or os.cpu_count(), num_gpus=num_gpus, **options)
 
 
@@ -117,7 +127,9 @@ def run_study(
         The manifest's run records of the selected runs: {model_num: record}.
     """
     if cpus_per_run <= 0 or gpus_per_run < 0:
-        raise KvaeError(f"cpus_per_run must be > 0 and gpus_per_run >= 0, got {cpus_per_run} and {gpus_per_run}")
+        raise KvaeError(
+            f"cpus_per_run must be > 0 and gpus_per_run >= 0, got {cpus_per_run} and {gpus_per_run}"
+        )
     runs = study.select(model_nums)
     evaluations = study.validate(runs)
     if address:
@@ -132,17 +144,25 @@ def run_study(
                 manifest.runs[str(spec["model_num"])] = {"status": "finished", "bindings": spec["swept"]}
         else:
             manifest.runs[str(spec["model_num"])] = {
-                **manifest.runs.get(str(spec["model_num"]), {}), "status": "pending", "bindings": spec["swept"],
+                **manifest.runs.get(str(spec["model_num"]), {}),
+                "status": "pending",
+                "bindings": spec["swept"],
             }
             todo.append(spec)
     waiting = {n for spec in todo for n in spec["depends_on"]} - {spec["model_num"] for spec in todo}
     for n in sorted(waiting):
         if not os.path.exists(os.path.join(task.run_directory(study_dir, n), "model.keras")):
-            raise KvaeError(f"runs {[s['model_num'] for s in todo if n in s['depends_on']]} need run {n}'s model, "
-                            f"which is neither trained nor selected: add {n} to --model_num or run it first")
+            raise KvaeError(
+                f"runs {[s['model_num'] for s in todo if n in s['depends_on']]} need run {n}'s model, "
+                f"which is neither trained nor selected: add {n} to --model_num or run it first"
+            )
     manifest.write()
-    print(f"kvae-study: study {study.name}, {len(specs)} runs selected, {len(specs) - len(todo)} complete, "
-          f"{len(todo)} to run", file=out, flush=True)
+    print(
+        f"kvae-study: study {study.name}, {len(specs)} runs selected, {len(specs) - len(todo)} complete, "
+        f"{len(todo)} to run",
+        file=out,
+        flush=True,
+    )
     if todo:
         _execute(todo, study_dir, manifest, address, cpus_per_run, gpus_per_run, num_cpus, max_retries, out)
     return {spec["model_num"]: manifest.runs[str(spec["model_num"])] for spec in specs}
@@ -154,21 +174,32 @@ def _execute(specs, study_dir, manifest, address, cpus_per_run, gpus_per_run, nu
     connect(address, num_cpus)
     try:
         resources = ray.cluster_resources()
-        print(f"Ray: {resources.get('CPU', 0):g} CPUs, {resources.get('GPU', 0):g} GPUs; "
-              f"{cpus_per_run:g} CPU and {gpus_per_run:g} GPU per run; logs in {os.path.join(study_dir, 'logs')}",
-              file=out, flush=True)
+        print(
+            f"Ray: {resources.get('CPU', 0):g} CPUs, {resources.get('GPU', 0):g} GPUs; "
+            f"{cpus_per_run:g} CPU and {gpus_per_run:g} GPU per run; logs in {os.path.join(study_dir, 'logs')}",
+            file=out,
+            flush=True,
+        )
         remote = ray.remote(task.execute).options(
-            num_cpus=cpus_per_run, num_gpus=gpus_per_run, max_retries=max_retries, retry_exceptions=False,
+            num_cpus=cpus_per_run,
+            num_gpus=gpus_per_run,
+            max_retries=max_retries,
+            retry_exceptions=False,
             runtime_env={"env_vars": task.thread_environment(cpus_per_run)},
         )
         study_dir = os.path.abspath(study_dir)
         pending, refs = {}, {}
         unsubmitted = list(specs)
         while unsubmitted:  # runs after the runs they depend on: Ray starts them once those have finished
-            ready = [s for s in unsubmitted if all(n in refs or n not in {u["model_num"] for u in specs}
-                                                   for n in s["depends_on"])]
+            ready = [
+                s
+                for s in unsubmitted
+                if all(n in refs or n not in {u["model_num"] for u in specs} for n in s["depends_on"])
+            ]
             if not ready:
-                raise KvaeError(f"runs {[s['model_num'] for s in unsubmitted]} depend on each other in a cycle")
+                raise KvaeError(
+                    f"runs {[s['model_num'] for s in unsubmitted]} depend on each other in a cycle"
+                )
             for spec in ready:
                 after = [refs[n] for n in spec["depends_on"] if n in refs]
                 refs[spec["model_num"]] = ref = remote.remote(study_dir, spec, *after)
@@ -183,15 +214,25 @@ def _execute(specs, study_dir, manifest, address, cpus_per_run, gpus_per_run, nu
             try:
                 record = ray.get(ready)
             except ray.exceptions.RayError as error:  # the worker died more than max_retries times
-                record = {"status": "failed", "error": f"worker lost after {max_retries} retries: {first_line(error)}"}
+                record = {
+                    "status": "failed",
+                    "error": f"worker lost after {max_retries} retries: {first_line(error)}",
+                }
             done += 1
             manifest.update(spec["model_num"], record)
             elapsed = time.time() - started
             eta = elapsed / done * len(pending)
-            status = (f"finished in {record.get('seconds', 0):.1f} s on {record.get('host')} "
-                      f"(attempt {record.get('attempts', 1)})" if record["status"] == "finished"
-                      else f"FAILED: {record.get('error')}")
-            print(f"{_bar(done, done + len(pending))} {done}/{done + len(pending)} run {spec['model_num']} {status}"
-                  f" | elapsed {_clock(elapsed)}, ETA {_clock(eta)}", file=out, flush=True)
+            status = (
+                f"finished in {record.get('seconds', 0):.1f} s on {record.get('host')} "
+                f"(attempt {record.get('attempts', 1)})"
+                if record["status"] == "finished"
+                else f"FAILED: {record.get('error')}"
+            )
+            print(
+                f"{_bar(done, done + len(pending))} {done}/{done + len(pending)} run {spec['model_num']} {status}"
+                f" | elapsed {_clock(elapsed)}, ETA {_clock(eta)}",
+                file=out,
+                flush=True,
+            )
     finally:
         ray.shutdown()

@@ -55,8 +55,14 @@ def _definition(
         description: one line shown by `kvae-study --only_print`.
     """
     return dict(
-        name=name, axes=axes, configs=list(configs), bindings=list(bindings), evaluations=list(evaluations),
-        evaluation_bindings=list(evaluation_bindings), representations=list(representations), description=description,
+        name=name,
+        axes=axes,
+        configs=list(configs),
+        bindings=list(bindings),
+        evaluations=list(evaluations),
+        evaluation_bindings=list(evaluation_bindings),
+        representations=list(representations),
+        description=description,
     )
 
 
@@ -106,7 +112,9 @@ def check_parameters():
         accepted = _parameters(configurable.wrapped)
         unknown = sorted(set(values) - accepted) if accepted is not None else []
         if unknown:
-            raise KvaeError(f"{configurable.name} has no parameter {unknown[0]!r}; it takes {', '.join(sorted(accepted))}")
+            raise KvaeError(
+                f"{configurable.name} has no parameter {unknown[0]!r}; it takes {', '.join(sorted(accepted))}"
+            )
 
 
 class Study:
@@ -139,7 +147,9 @@ class Study:
         self.representations = list(definition["representations"])
         for r in self.representations:
             if r not in REPRESENTATIONS:
-                raise KvaeError(f"study {self.name}: representations must be among {REPRESENTATIONS}, got {r!r}")
+                raise KvaeError(
+                    f"study {self.name}: representations must be among {REPRESENTATIONS}, got {r!r}"
+                )
         self.runs = sweep.enumerate_runs(definition["axes"])
         for run in self.runs:
             run.includes = tuple(self.find(c) for c in run.includes)
@@ -166,8 +176,13 @@ class Study:
         for path in {p for r in range(len(self.runs)) for p in self.run_config(r)[0]}:
             with open(path, "rb") as f:
                 contents[os.path.basename(path)] = hashlib.sha256(f.read()).hexdigest()
-        runs = [[[os.path.basename(p) for p in files], bindings] for files, bindings in map(self.run_config, range(len(self)))]
-        blob = json.dumps({"name": self.name, "runs": runs, "files": sorted(contents.items())}, sort_keys=True)
+        runs = [
+            [[os.path.basename(p) for p in files], bindings]
+            for files, bindings in map(self.run_config, range(len(self)))
+        ]
+        blob = json.dumps(
+            {"name": self.name, "runs": runs, "files": sorted(contents.items())}, sort_keys=True
+        )
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def select(self, model_nums=None):
@@ -176,7 +191,9 @@ class Study:
             return list(self.runs)
         for n in model_nums:
             if not 0 <= n < len(self.runs):
-                raise KvaeError(f"--model_num {n} is out of range: study {self.name} has runs 0..{len(self.runs) - 1}")
+                raise KvaeError(
+                    f"--model_num {n} is out of range: study {self.name} has runs 0..{len(self.runs) - 1}"
+                )
         return [self.runs[n] for n in model_nums]
 
     def validate(self, runs):
@@ -229,4 +246,6 @@ def load_study(name_or_file, study_bindings=(), run_bindings=()):
     if name_or_file in study_names():
         path = os.path.join(resources.gin_configs_dir(), "studies", f"{name_or_file}.gin")
         return Study(path, study_bindings, run_bindings)
-    raise KvaeError(f"unknown study {name_or_file!r}: expected a study file or one of {', '.join(study_names())}")
+    raise KvaeError(
+        f"unknown study {name_or_file!r}: expected a study file or one of {', '.join(study_names())}"
+    )

@@ -44,7 +44,11 @@ class Run:
         return [f"{name} = {format_value(value)}" for name, value in self.bindings.items()]
 
     def to_json(self):
-        return {"model_num": self.model_num, "includes": list(self.includes), "bindings": self.binding_lines()}
+        return {
+            "model_num": self.model_num,
+            "includes": list(self.includes),
+            "bindings": self.binding_lines(),
+        }
 
     def __repr__(self):
         return f"Run({self.model_num}, includes={list(self.includes)}, bindings={self.binding_lines()})"
@@ -63,7 +67,9 @@ def format_value(value):
 def _zip(axis, where):
     """The settings of one dict axis: a list of (includes, bindings) of equal length."""
     if not isinstance(axis, dict) or not axis:
-        raise KvaeError(f"study axis {where}: expected a non-empty dict of bindings or a list of them, got {axis!r}")
+        raise KvaeError(
+            f"study axis {where}: expected a non-empty dict of bindings or a list of them, got {axis!r}"
+        )
     lengths = {name: len(v) for name, v in axis.items() if isinstance(v, list)}
     if len(set(lengths.values())) > 1:
         raise KvaeError(f"study axis {where}: zipped value lists must have one length, got {lengths}")
@@ -80,7 +86,9 @@ def _zip(axis, where):
             if name == INCLUDE:
                 includes.extend(value if isinstance(value, (list, tuple)) else [value])
             elif "." not in name and "/" not in name:
-                raise KvaeError(f"study axis {where}: expected a binding such as 'BetaVAE.beta', got {name!r}")
+                raise KvaeError(
+                    f"study axis {where}: expected a binding such as 'BetaVAE.beta', got {name!r}"
+                )
             else:
                 bindings[name] = value
         settings.append((includes, bindings))
@@ -90,7 +98,9 @@ def _zip(axis, where):
 def _axis(axis, index):
     if isinstance(axis, (list, tuple)):
         if not axis:
-            raise KvaeError(f"study axis {index}: expected a dict of bindings or a non-empty list of them, got []")
+            raise KvaeError(
+                f"study axis {index}: expected a dict of bindings or a non-empty list of them, got []"
+            )
         return [s for j, part in enumerate(axis) for s in _zip(part, f"{index}[{j}]")]
     return _zip(axis, str(index))
 

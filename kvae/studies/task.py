@@ -52,7 +52,9 @@ def is_complete(study_dir, spec):
     from kvae.run_directory import RunDirectory
 
     run = RunDirectory(run_directory(study_dir, spec["model_num"]))
-    return run.is_finished() and all(os.path.exists(run.eval_results(m, r)) for r, m in expected_evaluations(spec))
+    return run.is_finished() and all(
+        os.path.exists(run.eval_results(m, r)) for r, m in expected_evaluations(spec)
+    )
 
 
 @contextlib.contextmanager
@@ -117,7 +119,9 @@ def _evaluate(run, spec, train_seed):
                 seed = train_seed if seed is None else seed
                 evaluation.evaluate_model(model, config.dataset(), missing, seed, run, representation)
             for name in metrics:
-                scores.setdefault(representation, {})[name] = io.read_json(run.eval_results(name, representation))["values"]
+                scores.setdefault(representation, {})[name] = io.read_json(
+                    run.eval_results(name, representation)
+                )["values"]
     return scores
 
 
@@ -160,7 +164,10 @@ def execute(study_dir, spec, *after):
     record = {"model_num": model_num, "host": socket.gethostname(), "pid": os.getpid(), "attempts": attempt}
     started = time.time()
     with _redirected(log_file) as log:
-        print(f"== kvae-study run {model_num} attempt {attempt}: pid {os.getpid()} on {record['host']}", flush=True)
+        print(
+            f"== kvae-study run {model_num} attempt {attempt}: pid {os.getpid()} on {record['host']}",
+            flush=True,
+        )
         try:
             failed = [r["model_num"] for r in after if r.get("status") != "finished"]
             if failed:
@@ -182,14 +189,19 @@ def execute(study_dir, spec, *after):
             from kvae.studies import hparams
 
             train_results = io.read_json(run.train_results)
-            hparams.write(run.tensorboard, str(model_num), spec["hparams"], scores, train_results.get("steps"))
+            hparams.write(
+                run.tensorboard, str(model_num), spec["hparams"], scores, train_results.get("steps")
+            )
             record.update(status="finished", error=None, versions=versions())
         except Exception as error:  # the run failed; the study goes on and reports it
             import traceback
 
             traceback.print_exc(file=log)
             first = first_line(error)
-            record.update(status="failed", error=f"{type(error).__name__}: {first}" if not isinstance(error, KvaeError) else first)
+            record.update(
+                status="failed",
+                error=f"{type(error).__name__}: {first}" if not isinstance(error, KvaeError) else first,
+            )
         finally:
             gin.clear_config()
             print(f"== {record.get('status')} after {time.time() - started:.1f} s", flush=True)

@@ -40,7 +40,9 @@ def distance_matrices_figure(rows, title, notes=None, cell=2.3):
         notes: {row label: {column label: text}} shown under each matrix (e.g. its correlation).
     """
     columns = max(len(matrices) for matrices in rows.values())
-    fig, axes = plt.subplots(len(rows), columns, figsize=(cell * columns + 1.2, cell * len(rows) + 0.9), squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), columns, figsize=(cell * columns + 1.2, cell * len(rows) + 0.9), squeeze=False
+    )
     for r, (label, matrices) in enumerate(rows.items()):
         for c in range(columns):
             ax = axes[r, c]
@@ -53,7 +55,9 @@ def distance_matrices_figure(rows, title, notes=None, cell=2.3):
             colorbar.set_label(COLOUR_LABELS.get(name, "perceived distance (loss)"), fontsize=6)
             colorbar.ax.tick_params(labelsize=6)
             size = len(matrix)
-            ticks = np.arange(size) if size <= 10 else np.unique(np.linspace(0, size - 1, 5).round().astype(int))
+            ticks = (
+                np.arange(size) if size <= 10 else np.unique(np.linspace(0, size - 1, 5).round().astype(int))
+            )
             ax.set_xticks(ticks), ax.set_yticks(ticks)
             ax.tick_params(labelsize=6)
             if r == 0:
@@ -85,14 +89,20 @@ def pca_view_figure(panels, title):
         for k, (name, values) in enumerate(series.items()):
             values = np.asarray(values, np.float64)
             keep = np.isfinite(values)
-            style = dict(color="black", linestyle="--", linewidth=2.2) if name == "s" else dict(color=colours(k % 10))
+            style = (
+                dict(color="black", linestyle="--", linewidth=2.2)
+                if name == "s"
+                else dict(color=colours(k % 10))
+            )
             ax.plot(eps[keep], values[keep], marker="o", markersize=4, label=name, **style)
         ax.set_title(panel_title, fontsize=9)
         ax.set_xlabel("perturbation size eps", fontsize=8)
         ax.set_ylabel(y_label, fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
-    axes[0, -1].legend(fontsize=7, title="factor", title_fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    axes[0, -1].legend(
+        fontsize=7, title="factor", title_fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0)
+    )
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
@@ -107,7 +117,10 @@ def groups_figure(result, inputs, prefixes, title):
         prefixes: reconstructions from group prefixes [N, G, H, W, C].
         title: the figure's title.
     """
-    groups = [f"group {g + 1}\nz{start}..z{stop - 1}" if stop - start > 1 else f"group {g + 1}\nz{start}" for g, (start, stop) in enumerate(result["groups"])]
+    groups = [
+        f"group {g + 1}\nz{start}..z{stop - 1}" if stop - start > 1 else f"group {g + 1}\nz{start}"
+        for g, (start, stop) in enumerate(result["groups"])
+    ]
     panels = [("mutual_information", "sum of I(z_n; f) / H(f) over the group")]
     if "informativeness" in result:
         panels.append(("informativeness", "test accuracy from the group alone"))
@@ -115,14 +128,23 @@ def groups_figure(result, inputs, prefixes, title):
     grid = fig.add_gridspec(1, len(panels) + 1, width_ratios=[1] * len(panels) + [1.25])
     for k, (key, label) in enumerate(panels):
         ax = fig.add_subplot(grid[0, k])
-        _heatmap(fig, ax, np.asarray(result[key]), groups, result["factor_names"], label, "latent group", "factor")
-        ax.set_title("information of each factor in each group" if key == "mutual_information" else "predicting each factor from one group", fontsize=9)
+        _heatmap(
+            fig, ax, np.asarray(result[key]), groups, result["factor_names"], label, "latent group", "factor"
+        )
+        ax.set_title(
+            "information of each factor in each group"
+            if key == "mutual_information"
+            else "predicting each factor from one group",
+            fontsize=9,
+        )
     ax = fig.add_subplot(grid[0, -1])
     count = prefixes.shape[1]
     ax.imshow(image_grid(np.concatenate([np.asarray(inputs)[:, None], prefixes], axis=1)))
     width = inputs.shape[2] + 1
     ax.set_xticks([1 + width * (c + 0.5) for c in range(count + 1)])
-    ax.set_xticklabels(["input"] + [f"groups 1..{g + 1}" if g else "group 1" for g in range(count)], fontsize=7, rotation=30)
+    ax.set_xticklabels(
+        ["input"] + [f"groups 1..{g + 1}" if g else "group 1" for g in range(count)], fontsize=7, rotation=30
+    )
     ax.set_yticks([])
     ax.set_title("reconstructions from group prefixes\n(later groups set to 0)", fontsize=9)
     fig.suptitle(title, fontsize=9)
@@ -139,10 +161,21 @@ def latents_figure(result, title):
     """
     names = result["factor_names"]
     latents = [f"z{d}" for d in range(len(result["mutual_information"]))]
-    panels = [("mutual_information", "I(z_d; f) / H(f)", f"mutual information (what MIG reads): MIG {result['mig']:.3f}")]
+    panels = [
+        (
+            "mutual_information",
+            "I(z_d; f) / H(f)",
+            f"mutual information (what MIG reads): MIG {result['mig']:.3f}",
+        )
+    ]
     if "dci_importance" in result:
-        panels.append(("dci_importance", "importance (sums to 1 per factor)",
-                       f"DCI importance: D {result['disentanglement']:.2f}, C {result['completeness']:.2f}, I {result['informativeness_test']:.2f}"))
+        panels.append(
+            (
+                "dci_importance",
+                "importance (sums to 1 per factor)",
+                f"DCI importance: D {result['disentanglement']:.2f}, C {result['completeness']:.2f}, I {result['informativeness_test']:.2f}",
+            )
+        )
     fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4.2 * (len(panels) + 1), 0.32 * len(latents) + 2.6))
     for ax, (key, label, panel_title) in zip(axes, panels):
         _heatmap(fig, ax, np.asarray(result[key]), latents, names, label, "latent", "factor")
@@ -178,7 +211,13 @@ def save_figure(fig, path, dpi=130):
 
 def _heatmap(fig, ax, matrix, row_labels, column_labels, colour_label, row_title, column_title):
     """An annotated heatmap with labelled rows, columns and colour bar."""
-    image = ax.imshow(matrix, cmap="magma", aspect="auto", vmin=0.0, vmax=max(1.0, float(np.nanmax(matrix))) if matrix.size else 1.0)
+    image = ax.imshow(
+        matrix,
+        cmap="magma",
+        aspect="auto",
+        vmin=0.0,
+        vmax=max(1.0, float(np.nanmax(matrix))) if matrix.size else 1.0,
+    )
     colorbar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
     colorbar.set_label(colour_label, fontsize=7)
     colorbar.ax.tick_params(labelsize=6)
@@ -188,4 +227,12 @@ def _heatmap(fig, ax, matrix, row_labels, column_labels, colour_label, row_title
     ax.set_ylabel(row_title, fontsize=8)
     if matrix.size <= 200:
         for (r, c), value in np.ndenumerate(matrix):
-            ax.text(c, r, f"{value:.2f}", ha="center", va="center", fontsize=6, color="white" if value < 0.6 * image.norm.vmax else "black")
+            ax.text(
+                c,
+                r,
+                f"{value:.2f}",
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if value < 0.6 * image.norm.vmax else "black",
+            )

@@ -14,7 +14,9 @@ def image_grid(images, padding=1):
     if images.ndim == 4:
         images = images[None]
     if images.ndim != 5:
-        raise ValueError(f"image_grid expects [rows, cols, H, W, C] or [N, H, W, C], got shape {images.shape}")
+        raise ValueError(
+            f"image_grid expects [rows, cols, H, W, C] or [N, H, W, C], got shape {images.shape}"
+        )
     rows, cols, h, w, c = images.shape
     if c == 1:
         images = np.repeat(images, 3, axis=-1)
@@ -45,7 +47,9 @@ def label_rows(grid, labels, rows, margin=100):
     """
     font = ImageFont.load_default()
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    widest = max((measure.multiline_textbbox((0, 0), label, font=font, spacing=2)[2] for label in labels), default=0)
+    widest = max(
+        (measure.multiline_textbbox((0, 0), label, font=font, spacing=2)[2] for label in labels), default=0
+    )
     margin = max(margin, widest + 8)
     height = grid.shape[0] / rows
     canvas = Image.new("RGB", (margin, grid.shape[0]), "white")
@@ -57,7 +61,9 @@ def label_rows(grid, labels, rows, margin=100):
 
 def labelled_reconstructions(model, x, scale=2):
     """`reconstruction_grid` enlarged `scale` times, its rows labelled "input" and "reconstruction"."""
-    return label_rows(upscale(reconstruction_grid(model, x), scale), ["input", "reconstruction\n(posterior mean)"], 2)
+    return label_rows(
+        upscale(reconstruction_grid(model, x), scale), ["input", "reconstruction\n(posterior mean)"], 2
+    )
 
 
 def traversal_grid(model, x, num_steps=9, limit=2.0):

@@ -30,8 +30,12 @@ def kl_figure(kl, dead_kl, title):
     colours = ["tab:grey" if value < dead_kl else "tab:blue" for value in kl]
     ax.bar(np.arange(len(kl)), kl, color=colours)
     for d, value in enumerate(kl):
-        ax.annotate(f"{value:.2g}", (d, value), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=6)
-    ax.axhline(dead_kl, color="black", linestyle="--", linewidth=0.8, label=f"inactive below {dead_kl:g} nats")
+        ax.annotate(
+            f"{value:.2g}", (d, value), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=6
+        )
+    ax.axhline(
+        dead_kl, color="black", linestyle="--", linewidth=0.8, label=f"inactive below {dead_kl:g} nats"
+    )
     ax.set_xticks(np.arange(len(kl)), [f"z{d}" for d in range(len(kl))], fontsize=7)
     ax.set_xlabel("latent", fontsize=8)
     ax.set_ylabel("KL(q(z_d|x) || N(0, 1)) (nats)", fontsize=8)
@@ -63,12 +67,17 @@ def read_scalars(log_dir):
 def training_curves_figure(scalars, title):
     """Panels of the training curves: loss, reconstruction and KL (train and held-out), the other
     logged terms, the KL of each latent, and the metrics computed during training."""
-    panels = [("loss", ["train/loss"]), ("reconstruction", ["train/reconstruction", "eval/reconstruction"]),
-              ("KL (nats)", ["train/kl", "eval/kl"])]
+    panels = [
+        ("loss", ["train/loss"]),
+        ("reconstruction", ["train/reconstruction", "eval/reconstruction"]),
+        ("KL (nats)", ["train/kl", "eval/kl"]),
+    ]
     shown = {tag for _, tags in panels for tag in tags} | {"train/elbo", "train/learning_rate"}
     others = sorted(t for t in scalars if t.startswith("train/") and t not in shown)
-    panels += [(tag[len("train/"):], [tag]) for tag in others]
-    latents = sorted((t for t in scalars if t.startswith("kl_per_latent/")), key=lambda t: int(t.split("/")[1]))
+    panels += [(tag[len("train/") :], [tag]) for tag in others]
+    latents = sorted(
+        (t for t in scalars if t.startswith("kl_per_latent/")), key=lambda t: int(t.split("/")[1])
+    )
     if latents:
         panels.append(("KL of each latent (nats)", latents))
     measured = sorted(t for t in scalars if t.startswith("metrics/") and t != "metrics/seconds")
@@ -84,7 +93,9 @@ def training_curves_figure(scalars, title):
     for ax, (label, tags) in zip(axes.flat, panels):
         for tag in tags:
             steps, values = scalars[tag]
-            name = tag.split("/", 1)[1] if tag.startswith(("kl_per_latent/", "metrics/")) else tag.split("/")[0]
+            name = (
+                tag.split("/", 1)[1] if tag.startswith(("kl_per_latent/", "metrics/")) else tag.split("/")[0]
+            )
             name = f"z{name}" if tag.startswith("kl_per_latent/") else name
             ax.plot(steps, values, marker="." if len(steps) < 30 else None, linewidth=1.2, label=name)
         ax.set_xlabel("step", fontsize=8)
@@ -93,9 +104,12 @@ def training_curves_figure(scalars, title):
         ax.grid(alpha=0.3)
         if len(tags) > 1 or tags[0].startswith("metrics/"):
             ax.legend(fontsize=6, ncol=2 if len(tags) > 5 else 1)
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
-    fig.suptitle(f"{title}\ntrain: mean over the steps since the previous point; eval: a held-out batch, "
-                 "reconstructed from the posterior mean", fontsize=8)
+    fig.suptitle(
+        f"{title}\ntrain: mean over the steps since the previous point; eval: a held-out batch, "
+        "reconstructed from the posterior mean",
+        fontsize=8,
+    )
     fig.tight_layout()
     return fig

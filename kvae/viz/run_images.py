@@ -41,12 +41,26 @@ def write_model_images(model, data, directory, seed=0, num_bases=3, reference_si
         written.append(os.path.join(directory, name))
         return written[-1]
 
-    save_figure(traversals.traversal_figure(model, reference[:num_bases], reference, title=f"{title}latent traversals, "
-                "rows by KL (nats); each latent swept over m ± 2σ of the aggregate posterior"), path("traversals.png"))
+    save_figure(
+        traversals.traversal_figure(
+            model,
+            reference[:num_bases],
+            reference,
+            title=f"{title}latent traversals, "
+            "rows by KL (nats); each latent swept over m ± 2σ of the aggregate posterior",
+        ),
+        path("traversals.png"),
+    )
     grids.save_png(path("reconstructions.png"), grids.labelled_reconstructions(model, preview))
     grids.save_png(path("samples.png"), grids.upscale(grids.sample_grid(model), 2))
-    save_figure(model_figures.kl_figure(summary["kl"], traversals.DEAD_KL, f"{title.rstrip(': ')}\nKL of each latent, "
-                                        f"mean over {reference_size} images"), path("kl_per_latent.png"))
+    save_figure(
+        model_figures.kl_figure(
+            summary["kl"],
+            traversals.DEAD_KL,
+            f"{title.rstrip(': ')}\nKL of each latent, mean over {reference_size} images",
+        ),
+        path("kl_per_latent.png"),
+    )
     if gifs:
         for d in range(len(summary["kl"])):
             traversals.traversal_gif(model, reference[:num_bases], summary, d, path(f"traversal_z{d}.gif"))

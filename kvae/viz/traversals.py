@@ -20,7 +20,14 @@ from PIL import Image  # noqa: E402
 from kvae.io import write_atomic  # noqa: E402
 from kvae.viz import grids  # noqa: E402
 
-__all__ = ["DEAD_KL", "latent_summary", "traversal_images", "traversal_figure", "traversal_gif", "combined_gif"]
+__all__ = [
+    "DEAD_KL",
+    "latent_summary",
+    "traversal_images",
+    "traversal_figure",
+    "traversal_gif",
+    "combined_gif",
+]
 
 DEAD_KL = 0.01  # nats: a latent whose mean KL to the prior is below this carries (almost) no information
 
@@ -61,10 +68,14 @@ def traversal_images(model, x, summary, num_steps=9, latents=None, positions=Non
     base = np.asarray(base, np.float32)
     low, high = summary["low"][latents], summary["high"][latents]
     values = low[:, None] + positions[None] * (high - low)[:, None]  # [L, S]
-    z = np.repeat(base[:, None, None], len(latents) * len(positions), axis=1).reshape(len(base), len(latents), len(positions), -1)
+    z = np.repeat(base[:, None, None], len(latents) * len(positions), axis=1).reshape(
+        len(base), len(latents), len(positions), -1
+    )
     for row, d in enumerate(latents):
         z[:, row, :, d] = values[row]
-    decoded = np.asarray(model.reconstruction_loss.activation(model.decode(z.reshape(-1, z.shape[-1]))), np.float32)
+    decoded = np.asarray(
+        model.reconstruction_loss.activation(model.decode(z.reshape(-1, z.shape[-1]))), np.float32
+    )
     return decoded.reshape(z.shape[:3] + decoded.shape[1:])
 
 
@@ -75,7 +86,11 @@ def _rows(summary, dead_kl_shown):
     dead = [d for d in order if summary["dead"][d]]
     if not active:
         return list(order), True, f"no latent has KL >= {dead_kl_shown:g} nats: all shown greyed"
-    note = f"not shown, KL < {dead_kl_shown:g} nats (inactive): {', '.join(f'z{d}' for d in sorted(dead))}" if dead else ""
+    note = (
+        f"not shown, KL < {dead_kl_shown:g} nats (inactive): {', '.join(f'z{d}' for d in sorted(dead))}"
+        if dead
+        else ""
+    )
     return active, False, note
 
 
@@ -122,8 +137,12 @@ def traversal_figure(model, x, reference=None, num_steps=9, width=2.0, dead_kl=D
         ax.set_xticklabels(["base", f"m-{width:g}σ", "m", f"m+{width:g}σ"], fontsize=7)
         ax.tick_params(length=0)
         ax.set_title(f"base image {b + 1}", fontsize=8)
-    fig.suptitle(title or f"latent traversals, rows by KL (nats); each latent swept over m ± {width:g}σ "
-                          "of the aggregate posterior", fontsize=8)
+    fig.suptitle(
+        title
+        or f"latent traversals, rows by KL (nats); each latent swept over m ± {width:g}σ "
+        "of the aggregate posterior",
+        fontsize=8,
+    )
     if note:
         fig.text(0.5, 0.01, note, ha="center", fontsize=7)
     fig.tight_layout(rect=(0, 0.04 if note else 0, 1, 1))
@@ -140,7 +159,9 @@ def _frame_values(num_frames):
 def _frames(model, x, summary, latents, num_frames):
     """float32 [F, B, L, H, W, C]: the traversal of each latent at each frame, and the F positions."""
     positions = _frame_values(num_frames)
-    return np.moveaxis(traversal_images(model, x, summary, latents=latents, positions=positions), 2, 0), positions
+    return np.moveaxis(
+        traversal_images(model, x, summary, latents=latents, positions=positions), 2, 0
+    ), positions
 
 
 def _with_position_bar(grid, position, height=4):
@@ -153,7 +174,9 @@ def _with_position_bar(grid, position, height=4):
 def _save_gif(path, frames, duration_ms):
     buffer = io.BytesIO()
     images = [Image.fromarray(frame) for frame in frames]
-    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
+    images[0].save(
+        buffer, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0
+    )
     write_atomic(path, buffer.getvalue(), mode="wb")
 
 
@@ -168,7 +191,11 @@ def traversal_gif(model, x, summary, latent, path, num_frames=16, scale=2, durat
     for frame, position in zip(frames, positions):
         grid = grids.upscale(grids.image_grid(frame[:, 0]), scale)
         value = summary["low"][latent] + position * (summary["high"][latent] - summary["low"][latent])
-        out.append(_with_position_bar(grids.label_rows(grid, [f"{label}\nz = {value:+.2f}"], 1, margin=110), position))
+        out.append(
+            _with_position_bar(
+                grids.label_rows(grid, [f"{label}\nz = {value:+.2f}"], 1, margin=110), position
+            )
+        )
     _save_gif(path, out, duration_ms)
     return len(out)
 
