@@ -95,7 +95,8 @@ def summary(results):
         if "mse" in losses and "mse_box_r31_l1.0_k3969.0" in losses:
             ratio = losses["mse"]["steps_per_s"] / losses["mse_box_r31_l1.0_k3969.0"]["steps_per_s"]
             print(
-                f"  batch {setting[0]}, {setting[1]}, xla {setting[2]}, spe {setting[3]}, {setting[4]}: {ratio:.2f}x"
+                f"  batch {setting[0]}, {setting[1]}, xla {setting[2]}, spe {setting[3]}, {setting[4]}: "
+                f"{ratio:.2f}x"
             )
     for batch in sorted({r["batch"] for r in results}):
         best = max(

@@ -102,10 +102,12 @@ def main():
     parallel, _ = timed(least_noisy_code, model, subset)
     total = len(dsprites)
     print(
-        f"   serial eager loop: {args.encode / serial:7.0f} images/s ({total / (args.encode / serial) / 60:5.1f} min for all {total})"
+        f"   serial eager loop: {args.encode / serial:7.0f} images/s "
+        f"({total / (args.encode / serial) / 60:5.1f} min for all {total})"
     )
     print(
-        f"   parallel, traced : {args.encode / parallel:7.0f} images/s ({total / (args.encode / parallel) / 60:5.1f} min for all {total}),"
+        f"   parallel, traced : {args.encode / parallel:7.0f} images/s "
+        f"({total / (args.encode / parallel) / 60:5.1f} min for all {total}),"
         f" {serial / parallel:.2f}x faster"
     )
 

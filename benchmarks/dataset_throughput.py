@@ -168,10 +168,12 @@ def main():
             3: train_rate((64, 64, 3), args.batch_size, args.steps),
         }
         print(
-            f"\nbeta-VAE training, batch {args.batch_size}: {rates[1]:.0f} images/s (64x64x1), {rates[3]:.0f} images/s (64x64x3)"
+            f"\nbeta-VAE training, batch {args.batch_size}: {rates[1]:.0f} images/s (64x64x1), "
+            f"{rates[3]:.0f} images/s (64x64x3)"
         )
         print(
-            f"\n{'dataset':18s} {'construct s':>11s} {'pipeline img/s':>15s} {'/ training':>11s}  (target >= 10)"
+            f"\n{'dataset':18s} {'construct s':>11s} {'pipeline img/s':>15s} {'/ training':>11s}  "
+            "(target >= 10)"
         )
         for name in kvae.data.names():
             start = time.perf_counter()
@@ -180,7 +182,8 @@ def main():
             rate = pipeline_images_per_second(data, args.batch_size, args.batches)
             ratio = rate / rates[data.observation_shape[-1]]
             print(
-                f"{name:18s} {built:11.1f} {rate:15.0f} {ratio:11.1f}  {'ok' if ratio >= 10 else 'BELOW TARGET'}",
+                f"{name:18s} {built:11.1f} {rate:15.0f} {ratio:11.1f}  "
+                f"{'ok' if ratio >= 10 else 'BELOW TARGET'}",
                 flush=True,
             )
         print(f"\nPeak RSS training beta-VAE for {args.rss_steps} steps (target <= 1536 MB):")

@@ -75,7 +75,8 @@ def main():
 
     reference = np.median(times["beta_vae"])
     print(
-        f"CPU step time at batch {args.batch_size}, median of {args.steps} steps after {args.warmup} warm-up steps"
+        f"CPU step time at batch {args.batch_size}, median of {args.steps} steps after {args.warmup} "
+        "warm-up steps"
     )
     print(f"{'frame':24s} {'ms/step':>9s} {'/ beta_vae':>11s} {'target':>8s}")
     for name in names:

@@ -1,4 +1,5 @@
-"""Kill -9 torture: a run killed at 10 points and resumed each time ends bit-identical to an uninterrupted one.
+"""Kill -9 torture: a run killed at 10 points and resumed each time ends bit-identical to an uninterrupted
+one.
 
     python benchmarks/kill_torture.py [--kills 10] [--seed 0] [--keep DIR]
 
@@ -101,7 +102,10 @@ def run_until(model_dir, point, delay, timeout=900):
         ):
             process.send_signal(signal.SIGKILL)
             process.wait()
-            return f"killed at {now:5.1f} s ({point}{'' if point != 'random' else f', {delay:.2f} s after a new checkpoint'})"
+            return (
+                f"killed at {now:5.1f} s "
+                f"({point}{'' if point != 'random' else f', {delay:.2f} s after a new checkpoint'})"
+            )
         time.sleep(0.0005)
     process.wait()
     if process.returncode != 0:

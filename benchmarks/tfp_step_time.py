@@ -124,7 +124,8 @@ def main():
     for i, (label, _, _) in enumerate(pairs):
         own, tfp_time = times[2 * i], times[2 * i + 1]
         print(
-            f"  {label:28s} kvae {1000 * own:6.2f} ms   tfp {1000 * tfp_time:6.2f} ms   ratio tfp/kvae {tfp_time / own:.3f}"
+            f"  {label:28s} kvae {1000 * own:6.2f} ms   tfp {1000 * tfp_time:6.2f} ms   ratio tfp/kvae "
+            f"{tfp_time / own:.3f}"
         )
     for name, gap in gaps.items():
         print(f"  max |kvae - tfp| per example, {name:22s} {gap:.3g}")

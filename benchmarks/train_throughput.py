@@ -54,7 +54,8 @@ def main():
     )
     train_rate = b / bvae
     print(
-        f"beta-VAE (bernoulli, dSprites) training: {train_rate:8.1f} images/s  ({1000 * bvae:.1f} ms/step, batch {b})"
+        f"beta-VAE (bernoulli, dSprites) training: {train_rate:8.1f} images/s  ({1000 * bvae:.1f} "
+        f"ms/step, batch {b})"
     )
 
     name = "mse_box_r31_l1.0_k3969.0"
@@ -65,10 +66,12 @@ def main():
         args.steps,
     )
     print(
-        f"XYSquares step: mse {1000 * mse:.1f} ms, {name} {1000 * blur:.1f} ms (separable), {1000 * blur_fft:.1f} ms (FFT)"
+        f"XYSquares step: mse {1000 * mse:.1f} ms, {name} {1000 * blur:.1f} ms (separable), "
+        f"{1000 * blur_fft:.1f} ms (FFT)"
     )
     print(
-        f"ratio blur-loss step / mse step:            {blur / mse:6.2f}   (target <= 1.3; FFT path {blur_fft / mse:.2f})"
+        f"ratio blur-loss step / mse step:            {blur / mse:6.2f}   (target <= 1.3; FFT path "
+        f"{blur_fft / mse:.2f})"
     )
 
     for name, dataset, step in (("dsprites_procedural", dsprites, bvae), ("xysquares", xysquares, mse)):

@@ -29,7 +29,8 @@ _SUBPACKAGES = ("data", "frames", "losses", "metrics", "nets")
 # Lines TensorFlow's C++ libraries print while loading, before its log level applies.
 _NOISE = _re.compile(
     r"absl::InitializeLog|oneDNN custom operations|Could not find cuda drivers|cpu_feature_guard|"
-    r"rebuild TensorFlow with the appropriate compiler flags|failed call to cuInit|Unable to register cu\w+ factory|"
+    r"rebuild TensorFlow with the appropriate compiler flags|failed call to cuInit|"
+    r"Unable to register cu\w+ factory|"
     r"TF-TRT Warning|computation placer already registered|AVX\d* .*FMA|^\s*$"
 )
 

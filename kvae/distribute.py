@@ -1,4 +1,5 @@
-"""Accelerators: distribution strategies, mixed precision, the replicas' share of a batch, on-device rendering.
+"""Accelerators: distribution strategies, mixed precision, the replicas' share of a batch, on-device
+rendering.
 
 Data parallelism in kvae means that a run on N replicas is the run on one device with the same
 global batch: the loss of each replica is divided by N before its gradient (as Keras' TensorFlow
@@ -189,8 +190,8 @@ def check_renderable(data):
 
     if not isinstance(data, ProceduralData) or data.stochastic:
         raise KvaeError(
-            "train.render_on_device: expected a procedural dataset (xysquares, dsprites_procedural, xyobject), "
-            f"got {getattr(data, 'name', data)!r}"
+            "train.render_on_device: expected a procedural dataset (xysquares, dsprites_procedural, "
+            f"xyobject), got {getattr(data, 'name', data)!r}"
         )
 
 

@@ -1,4 +1,5 @@
-"""kvae's exception type for user errors: bad input, a run directory that cannot be used, a config that does not fit.
+"""kvae's exception type for user errors: bad input, a run directory that cannot be used, a config that does
+not fit.
 
 The command lines print a `KvaeError` (and Keras' or gin's `ValueError`) as one line and exit with status 1;
 any other exception is an internal error and keeps its traceback.
@@ -12,6 +13,7 @@ class KvaeError(ValueError):
 
 
 def first_line(error):
-    """The first line of an error's message (its type's name when the message is empty): what one-line errors show."""
+    """The first line of an error's message (its type's name when the message is empty): what one-line errors
+    show."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__

@@ -35,7 +35,8 @@ def model_arguments(name, model):
 
 
 def evaluate_model(model, data, names, seed, run=None, representation="mean"):
-    """Scores `model` on `data` with each metric in `names`; writes `run`'s results/eval/<representation>/<name>.json.
+    """Scores `model` on `data` with each metric in `names`; writes `run`'s
+    results/eval/<representation>/<name>.json.
 
     With mean codes every image is encoded once for all the metrics
     (`metrics.SharedCodes`); each metric still draws its own points from `seed`,

@@ -27,7 +27,8 @@ TEMPORARY_PREFIX = ".tmp-"
 
 @contextlib.contextmanager
 def atomic_path(path):
-    """A temporary path to write `path` through; it replaces `path`, synced, when the block ends without error.
+    """A temporary path to write `path` through; it replaces `path`, synced, when the block ends without
+    error.
 
     Example:
         with atomic_path("run/model.keras") as tmp:

@@ -1,4 +1,5 @@
-"""Where kvae's gin configs are: the wheel ships them as `kvae/gin_configs`, a clone has them in `gin_configs/`.
+"""Where kvae's gin configs are: the wheel ships them as `kvae/gin_configs`, a clone has them in
+`gin_configs/`.
 
 A config name such as `models/beta_vae.gin` or `studies/tiny.gin` resolves to a local file first and then
 to kvae's own configs, so the README's commands work from any directory once kvae is installed.
@@ -25,7 +26,8 @@ def gin_configs_dir():
 
 
 def find_gin_config(name, search=()):
-    """The absolute path of config `name`: as given, then in each directory of `search`, then in kvae's configs.
+    """The absolute path of config `name`: as given, then in each directory of `search`, then in kvae's
+    configs.
 
     Raises:
         KvaeError: naming the places looked in, when none has the file.

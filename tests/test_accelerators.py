@@ -78,7 +78,10 @@ def _compare_mirrored(steps=3, batch_size=64):
 
 
 def test_two_replicas_train_the_weights_of_one_device_on_the_global_batch():
-    code = f"import sys; sys.path.insert(0, {os.path.dirname(__file__)!r}); import test_accelerators as t; t._main()"
+    code = (
+        f"import sys; sys.path.insert(0, {os.path.dirname(__file__)!r}); import test_accelerators as t; "
+        "t._main()"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code, "mirrored"],
         capture_output=True,
@@ -294,7 +297,8 @@ print(training.train(sys.argv[1])["train"]["steps"])
 
 
 def test_train_runs_under_mirrored_strategy_with_its_divergence_guard(tmp_path):
-    """The user's path: `train.strategy = 'mirrored'` through kvae-train's train(), checkpoints and guard included."""
+    """The user's path: `train.strategy = 'mirrored'` through kvae-train's train(), checkpoints and guard
+    included."""
     result = subprocess.run(
         [sys.executable, "-c", MIRRORED_TRAIN, str(tmp_path / "run")],
         capture_output=True,

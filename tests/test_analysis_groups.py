@@ -9,7 +9,8 @@ from kvae.metrics import mic
 
 
 def grouped_representation(n=2000, seed=0):
-    """Groups of sizes 2, 2, 1: factor "a" placed in group 1, "b" in group 0, "c" in group 2; the rest noise."""
+    """Groups of sizes 2, 2, 1: factor "a" placed in group 1, "b" in group 0, "c" in group 2; the rest
+    noise."""
     rng = np.random.default_rng(seed)
     factors = np.stack([rng.integers(0, 5, n), rng.integers(0, 4, n), rng.integers(0, 3, n)], axis=1)
     codes = rng.normal(size=(n, 5))

@@ -198,7 +198,8 @@ EVALUATE = [
     (
         [],
         [
-            "Required bindings for `evaluate` not provided in config: ['metrics']; expected them in a --gin_config"
+            "Required bindings for `evaluate` not provided in config: ['metrics']; expected them in a "
+            "--gin_config"
         ],
     ),
     (["evaluate.metrics = ['nope']"], ["unknown metric 'nope'; known metrics: ", "mig"]),

@@ -1,4 +1,5 @@
-"""TensorBoard holds exact per-step values (not Keras' running means), eval/ terms, and counts steps per execution."""
+"""TensorBoard holds exact per-step values (not Keras' running means), eval/ terms, and counts steps per
+execution."""
 
 import keras
 import numpy as np

@@ -64,7 +64,8 @@ def test_an_unknown_kind_is_a_one_line_error():
     result = kvae_list("frames", "widgets")
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.strip() == (
-        "kvae-list: error: unknown kind 'widgets'; expected one of frames, nets, losses, datasets, metrics, schedules, all"
+        "kvae-list: error: unknown kind 'widgets'; expected one of frames, nets, losses, datasets, "
+        "metrics, schedules, all"
     )
     result = kvae_list()
     assert result.returncode == 1 and "expected what to list: frames, nets" in result.stderr

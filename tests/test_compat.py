@@ -95,7 +95,10 @@ POSTPROCESS = {
     "mean": LICENSE
     + 'postprocess.postprocess_fn = @mean_representation\ndataset.name="auto"\npostprocess.random_seed = 0\n',
     "sample": LICENSE
-    + 'postprocess.postprocess_fn = @sampled_representation\ndataset.name="auto"\npostprocess.random_seed = 0\n',
+    + (
+        "postprocess.postprocess_fn = @sampled_representation\n"
+        'dataset.name="auto"\npostprocess.random_seed = 0\n'
+    ),
 }
 
 _EVAL = 'dataset.name="auto"\nevaluation.random_seed = 0\n'
@@ -105,7 +108,8 @@ METRIC_CONFIGS = {
     "beta_vae_sklearn.gin": (
         "evaluation.evaluation_fn = @beta_vae_sklearn\n"
         + _EVAL
-        + "beta_vae_sklearn.batch_size=64\nbeta_vae_sklearn.num_train=10000\nbeta_vae_sklearn.num_eval=5000\n",
+        + "beta_vae_sklearn.batch_size=64\nbeta_vae_sklearn.num_train=10000\n"
+        "beta_vae_sklearn.num_eval=5000\n",
         "beta_vae",
         {"beta_vae.batch_size": 64, "beta_vae.num_train": 10000, "beta_vae.num_eval": 5000},
     ),
@@ -548,7 +552,8 @@ def test_example_model_gin_trains_unchanged(tmp_path):
 
 
 def test_kvae_train_and_evaluate_read_dlib_configs_from_the_command_line(tmp_path):
-    """The CLIs detect dlib files: dlib's model.gin trains, its sampled.gin + mig.gin evaluate (sample codes)."""
+    """The CLIs detect dlib files: dlib's model.gin trains, its sampled.gin + mig.gin evaluate (sample
+    codes)."""
     import subprocess
     import sys
 

@@ -158,8 +158,8 @@ def test_variants_are_seeded(written, scream):
         assert not np.array_equal(a.render(factors), c.render(factors))
         draws = a.render(factors, draws=[7, 8])
         assert not np.array_equal(draws, a.render(factors))
-        one = lambda seed: next(iter(make_dataset(a, 16, seed=seed, with_factors=True)))
-        (f1, x1), (f2, x2), (_, x3) = one(3), one(3), one(4)
+        one = lambda seed, a=a: next(iter(make_dataset(a, 16, seed=seed, with_factors=True)))
+        (_, x1), (_, x2), (_, x3) = one(3), one(3), one(4)
         np.testing.assert_array_equal(x1, x2)
         assert not np.array_equal(x1, x3)
 

@@ -65,7 +65,8 @@ class Server:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def remote(self, path, body, pin=True):
-        """Serves `body` at `path`; returns a `Remote` pinned to its size and sha256 (unless `pin` is False)."""
+        """Serves `body` at `path`; returns a `Remote` pinned to its size and sha256 (unless `pin` is
+        False)."""
         self.files[path] = body
         hashes = dict(size=len(body), sha256=hashlib.sha256(body).hexdigest()) if pin else {}
         return download.Remote(f"{self.url}/{path}", path, **hashes)
@@ -107,7 +108,10 @@ def test_a_transfer_that_keeps_failing_keeps_its_part_for_the_next_run(server, t
     server.cut["file.bin"] = 2
     with pytest.raises(
         KvaeError,
-        match=r"interrupted .* after 2 attempts; .*file.bin.part keeps 225000 bytes: run the same command to resume",
+        match=(
+            r"interrupted .* after 2 attempts; .*file.bin.part keeps 225000 bytes: run the same command "
+            r"to resume"
+        ),
     ):
         download.fetch(remote, str(tmp_path), retries=1, log=quiet, wait=0)
     assert os.path.getsize(tmp_path / "file.bin.part") == 225_000  # half, then half of the rest

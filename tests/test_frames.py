@@ -163,7 +163,8 @@ def test_locatello_conv_nets_have_the_published_shapes():
 
 
 def test_defaults_gin_uses_the_kernels_of_the_disentanglement_lib_code():
-    """disentanglement_lib's conv_encoder (methods/shared/architectures.py): e1, e2 4x4 x 32; e3, e4 2x2 x 64."""
+    """disentanglement_lib's conv_encoder (methods/shared/architectures.py): e1, e2 4x4 x 32; e3, e4
+    2x2 x 64."""
     import os
 
     import gin

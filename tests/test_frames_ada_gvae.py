@@ -5,7 +5,8 @@ from kvae import frames, losses
 from kvae.frames.ada_gvae import adaptive_shared, gaussian_kl_between
 from kvae.testing import check_round_trip, fit_losses, small_frame, xysquares_pairs
 
-# One pair, four latents; equal unit variances, so KL(q_1 || q_2) = 0.5 * (mean_1 - mean_2)^2 = [0, 0.5, 2, 4.5].
+# One pair, four latents; equal unit variances,
+# so KL(q_1 || q_2) = 0.5 * (mean_1 - mean_2)^2 = [0, 0.5, 2, 4.5].
 MEAN_1 = np.array([[0.0, 0.0, 0.0, 0.0]], np.float32)
 MEAN_2 = np.array([[0.0, 1.0, 2.0, 3.0]], np.float32)
 LOGVAR_1 = np.zeros((1, 4), np.float32)
@@ -48,7 +49,8 @@ def test_averages_of_the_shared_posteriors():
     logvar_1 = np.log(np.array([[1.0, 1.0, 1.0, 1.0]], np.float32))
     logvar_2 = np.log(np.array([[1.0, 3.0, 1.0, 1.0]], np.float32))
     mean_2 = np.array([[0.0, 2.0, 0.1, 5.0]], np.float32)
-    # KL(q_1 || q_2) = [0, 0.5 * (1/3 + 4/3 - 1 + log 3) = 0.88, 0.005, 12.5]: threshold 6.25, latent 3 changed.
+    # KL(q_1 || q_2) = [0, 0.5 * (1/3 + 4/3 - 1 + log 3) = 0.88, 0.005, 12.5]: threshold 6.25, latent 3
+    # changed.
     gvae = small_frame(frames.AdaGVAE, latent_dim=4).aggregate(MEAN_1, logvar_1, mean_2, logvar_2)
     np.testing.assert_allclose(np.asarray(gvae[0][0]), [[0.0, 1.0, 0.05, 0.0]], rtol=1e-6)
     np.testing.assert_allclose(np.exp(np.asarray(gvae[0][1])), [[1.0, 2.0, 1.0, 1.0]], rtol=1e-6)

@@ -83,7 +83,8 @@ def test_default_discriminator_is_the_kim_and_mnih_mlp():
         ConvEncoder(4, (64, 64, 3)), ConvDecoder((64, 64, 3))
     ).discriminator_optimizer
     assert isinstance(optimizer, keras.optimizers.Adam)
-    # disentanglement_lib's FactorVAE discriminator optimizer: AdamOptimizer(1e-4, beta1=0.5, beta2=0.9, epsilon=1e-8).
+    # disentanglement_lib's FactorVAE discriminator optimizer: AdamOptimizer(1e-4, beta1=0.5, beta2=0.9,
+    # epsilon=1e-8).
     assert [float(optimizer.learning_rate), optimizer.beta_1, optimizer.beta_2] == pytest.approx(
         [1e-4, 0.5, 0.9]
     )

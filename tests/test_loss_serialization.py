@@ -1,4 +1,5 @@
-"""Reconstruction losses a frame saves and loads: a user's registered loss, a Keras loss, an augmented loss."""
+"""Reconstruction losses a frame saves and loads: a user's registered loss, a Keras loss, an augmented
+loss."""
 
 import json
 

@@ -85,7 +85,8 @@ def test_fit_per_factor_keeps_factor_order():
     factors = np.stack([rng.integers(0, 2, 400), rng.integers(0, 5, 400)], axis=1)
     codes = np.stack([factors[:, 0], rng.normal(size=400)], axis=1)
     train, test, importance = utils.fit_per_factor(
-        DecisionTreeClassifier(max_depth=2, random_state=0), codes[:300], factors[:300], codes[300:], factors[300:],
+        DecisionTreeClassifier(max_depth=2, random_state=0),
+        codes[:300], factors[:300], codes[300:], factors[300:],
         importances=True,
     )  # fmt: skip
     assert test[0] == 1.0 and test[1] < 0.5

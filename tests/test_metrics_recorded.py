@@ -1,4 +1,5 @@
-"""Every metric's values on fixed seeds, recorded before the evaluation speed-ups (issue 14) at commit 019a721.
+"""Every metric's values on fixed seeds, recorded before the evaluation speed-ups (issue 14) at commit
+019a721.
 
 Exact mode must reproduce them bit for bit, metric by metric and through `evaluate_model`'s shared draws.
 """

@@ -1,5 +1,6 @@
 """What a person reads: a quiet and fast `import kvae`, kvae-train's --help, its redirected progress lines,
-metrics during training in TensorBoard, the HParams summary, results/train.json's context and kvae-visualize."""
+metrics during training in TensorBoard, the HParams summary, results/train.json's context and
+kvae-visualize."""
 
 import json
 import os

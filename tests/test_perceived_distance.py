@@ -103,7 +103,8 @@ def test_all_factors_spacing_8_exactly_constant_and_uncorrelated():
 
 
 def test_spacing_1_orders_and_the_box_blur_orders_spacing_8():
-    """Spacing 1 is perceived in order under MSE; at spacing 8 only the r31 box blur restores the order (Michlo et al. 6)."""
+    """Spacing 1 is perceived in order under MSE; at spacing 8 only the r31 box blur restores the order
+    (Michlo et al. 6)."""
     ordered = distance_matrices(XYSquares(grid_spacing=1), "mse", ["x_G"], num_bases=4)["x_G"]
     np.testing.assert_allclose(ordered, 16 * ground_truth_distances(8))
     assert distance_correlations({"x_G": ordered})["x_G"] == pytest.approx({"spearman": 1.0, "pearson": 1.0})

@@ -1,4 +1,5 @@
-"""Runs that never lose data: overwrite, divergence, unreadable checkpoints, locks, fixed configuration, signals."""
+"""Runs that never lose data: overwrite, divergence, unreadable checkpoints, locks, fixed configuration,
+signals."""
 
 import glob
 import json

@@ -1,4 +1,5 @@
-"""Studies: sweep order, dlib's model numbering, validation, and kvae-study / kvae-aggregate end to end on a local Ray."""
+"""Studies: sweep order, dlib's model numbering, validation, and kvae-study / kvae-aggregate end to end on a
+local Ray."""
 
 import json
 import os
@@ -130,7 +131,8 @@ def test_bad_studies_are_refused_before_anything_starts(tmp_path, kvae_cli):
         load_study("nope")
     bad = tmp_path / "bad.gin"
     bad.write_text(
-        "study.name = 'bad'\nstudy.axes = [{'BetaVAE.gama': [1.0]}]\nstudy.configs = ['models/beta_vae.gin']\n"
+        "study.name = 'bad'\nstudy.axes = [{'BetaVAE.gama': [1.0]}]\n"
+        "study.configs = ['models/beta_vae.gin']\n"
     )
     with pytest.raises(KvaeError, match="run 0: .*gama"):
         load_study(str(bad)).validate(load_study(str(bad)).runs)

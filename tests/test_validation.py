@@ -1,4 +1,5 @@
-"""Bad arguments of frames, nets, losses and datasets: one-line `KvaeError`s naming the expected and the given."""
+"""Bad arguments of frames, nets, losses and datasets: one-line `KvaeError`s naming the expected and the
+given."""
 
 import os
 import zipfile
@@ -197,7 +198,8 @@ CASES = {
     # Procedural datasets and pipelines.
     "grid spacing too wide": (
         lambda: data.XYSquares(grid_spacing=9),
-        "XYSquares: grid_spacing (for 8 positions of a 8px square on a 64px canvas) must be an integer in [1, 8], got 9",
+        "XYSquares: grid_spacing (for 8 positions of a 8px square on a 64px canvas) must be an integer "
+        "in [1, 8], got 9",
     ),
     "grid spacing as a string": (
         lambda: data.XYSquares(grid_spacing="8"),
@@ -216,7 +218,7 @@ CASES = {
         lambda: data.make_dataset("xysquares", 8, 0, mode="triplet"),
         "mode 'triplet' is not implemented; available modes: single, pair",
     ),
-    "seed as a string": (
+    "make_dataset seed as a string": (
         lambda: data.make_dataset("xysquares", 8, "0"),
         "make_dataset: seed must be an integer, got '0' (str)",
     ),
@@ -282,7 +284,7 @@ def check_one_line(error, expected):
 
 
 def test_bad_arguments_are_one_line_kvae_errors():
-    for name, (build, expected) in CASES.items():
+    for build, expected in CASES.values():
         with pytest.raises(KvaeError) as error:
             build()
         check_one_line(error.value, expected)
@@ -290,7 +292,7 @@ def test_bad_arguments_are_one_line_kvae_errors():
 
 
 def test_bad_dataset_files_name_the_file_and_what_is_wrong(tmp_path):
-    for i, (name, (build, expected)) in enumerate(FILE_CASES.items()):
+    for i, (build, expected) in enumerate(FILE_CASES.values()):
         directory = tmp_path / str(i)
         directory.mkdir()
         with pytest.raises(KvaeError) as error:

@@ -52,8 +52,9 @@ def group_informativeness(
 
     Returns:
         {"groups": [(start, stop)], "factor_names": [F],
-        "mutual_information": [G][F] sum over the group's latents of I(z_n; f) / H(f) (Halevi's eq. 13, first sum),
-        "mic": [G][F] MIC(f, group) (eq. 13), "group_of_factor": {factor: the group with the most information},
+        "mutual_information": [G][F] sum over the group's latents of I(z_n; f) / H(f)
+        (Halevi's eq. 13, first sum), "mic": [G][F] MIC(f, group) (eq. 13),
+        "group_of_factor": {factor: the group with the most information},
         and with a predictor "informativeness": [G][F] test accuracies}.
     """
     from kvae.metrics import _utils as utils

@@ -82,7 +82,8 @@ def explained_global_variance(data, factors=None, num_bases=128, rng=0):
 
 
 def local_expansiveness(data, factors=None, num_bases=128, rng=0):
-    """E ||x(w + delta_j e_j) - x(w)||_2 / delta_j per factor, eq. 7 at each factor's step delta_j; see `pca_view`.
+    """E ||x(w + delta_j e_j) - x(w)||_2 / delta_j per factor, eq. 7 at each factor's step delta_j; see
+    `pca_view`.
 
     Returns:
         {factor name: float}.
@@ -112,7 +113,8 @@ def information_level(mean, logvar, factors, factor_names=None, num_bins=20):
     logvar = np.asarray(logvar, np.float64)
     if logvar.shape != mean.shape:
         raise KvaeError(
-            f"information_level: mean and logvar must have the same shape, got {mean.shape} and {logvar.shape}"
+            f"information_level: mean and logvar must have the same shape, got {mean.shape} and "
+            f"{logvar.shape}"
         )
     names = [str(j) for j in range(factors.shape[1])] if factor_names is None else list(factor_names)
     mi = utils.discrete_mutual_info(utils.histogram_discretize(mean, num_bins), factors)

@@ -36,7 +36,8 @@ def traversal_factors(data, factor, bases):
 
 
 def traversal_images(data, factor, num_bases, rng, max_images=MAX_IMAGES):
-    """Yields (factors [b, K, F], float32 images [b, K, H, W, C]) for `num_bases` random traversals, in chunks.
+    """Yields (factors [b, K, F], float32 images [b, K, H, W, C]) for `num_bases` random traversals, in
+    chunks.
 
     Args:
         data: a `GroundTruthData`.

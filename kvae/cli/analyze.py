@@ -1,8 +1,10 @@
 """kvae-analyze: the seed papers' analyses as figures (PNG) and numbers (JSON).
 
     # Michlo et al.: perceived distance matrices per factor and their correlation with the ground truth
-    kvae-analyze distances --dataset=xysquares --loss=mse --loss=mse_box_r31_l1.0_k3969.0 --output_dir=analysis/xysquares
-    # ... over XYSquares' grid spacings 1..8 (their Figure 8), and at every level of a trained model (Figure 4)
+    kvae-analyze distances --dataset=xysquares --loss=mse --loss=mse_box_r31_l1.0_k3969.0 \\
+        --output_dir=analysis/xysquares
+    # ... over XYSquares' grid spacings 1..8 (their Figure 8),
+    # and at every level of a trained model (Figure 4)
     kvae-analyze distances --dataset=xysquares --spacings=8,4,2,1 --output_dir=analysis/spacings
     kvae-analyze distances --model_dir=runs/quickstart
     # Zietlow et al.: local expansiveness and explained global variance per factor against eps (Figure 4 a-b),
@@ -105,7 +107,8 @@ def distances():
     factors = FLAGS.factors
     if model is not None:
         print(
-            f"Distances at every level of {FLAGS.model_dir[0]} on {data.name} under {names[0]} ({FLAGS.num_bases} traversals per factor) ...",
+            f"Distances at every level of {FLAGS.model_dir[0]} on {data.name} under {names[0]} "
+            f"({FLAGS.num_bases} traversals per factor) ...",
             flush=True,
         )
         rows = analysis.model_distance_matrices(model, data, names[0], factors, FLAGS.num_bases, FLAGS.seed)
@@ -114,7 +117,10 @@ def distances():
             for level in analysis.LEVELS[1:]
         }
         notes = {f: {level: _rho(correlations[level][f]) for level in correlations} for f in rows}
-        title = f"{data.name}: distances at every level of the model (loss {names[0]}; mean over {FLAGS.num_bases} traversals per factor)"
+        title = (
+            f"{data.name}: distances at every level of the model (loss {names[0]}; mean over "
+            f"{FLAGS.num_bases} traversals per factor)"
+        )
         _print_correlations(correlations)
         return distance_matrices_figure(rows, title, notes), {
             "dataset": data.name,
@@ -139,7 +145,10 @@ def distances():
     }
     notes = {f: {n: _rho(correlations[n][f]) for n in names} for f in rows}
     _print_correlations(correlations)
-    title = f"{data.name}: perceived distances over factor traversals (mean over {FLAGS.num_bases} random traversals per factor)"
+    title = (
+        f"{data.name}: perceived distances over factor traversals (mean over {FLAGS.num_bases} random "
+        "traversals per factor)"
+    )
     return distance_matrices_figure(rows, title, notes), {
         "dataset": data.name,
         "losses": names,
@@ -151,7 +160,8 @@ def distances():
 
 
 def _spacings(names):
-    """XYSquares at each grid spacing: one row each, the first factor (all factors have the same statistics)."""
+    """XYSquares at each grid spacing: one row each, the first factor (all factors have the same
+    statistics)."""
     import gin
 
     from kvae import analysis, config
@@ -176,7 +186,10 @@ def _spacings(names):
         notes[label] = {n: _rho(c) for n, c in correlations.items()}
         result[str(spacing)] = {"matrices": matrices, "correlations": correlations}
     _print_correlations({f"spacing {s}": r["correlations"] for s, r in result.items()}, row_title="loss")
-    title = f"XYSquares factor {factor} at grid spacings {', '.join(FLAGS.spacings)} (mean over {FLAGS.num_bases} random traversals)"
+    title = (
+        f"XYSquares factor {factor} at grid spacings {', '.join(FLAGS.spacings)} (mean over "
+        f"{FLAGS.num_bases} random traversals)"
+    )
     return distance_matrices_figure(rows, title, notes), {
         "dataset": "xysquares",
         "factor": factor,
@@ -187,7 +200,8 @@ def _spacings(names):
 
 
 def pca_view():
-    """Zietlow et al. Figure 4: expansiveness (a) and explained variance (b) against eps, information level of runs (c)."""
+    """Zietlow et al. Figure 4: expansiveness (a) and explained variance (b) against eps, information level of
+    runs (c)."""
     from kvae import analysis
     from kvae.analysis.models import load_run, posterior_sample
     from kvae.data.perturbed import PerturbationFactor
@@ -198,7 +212,8 @@ def pca_view():
     stats = []
     for e in eps:
         print(
-            f"eps {e}: statistics of {base.name} with s as a factor ({FLAGS.num_bases} traversals per factor) ...",
+            f"eps {e}: statistics of {base.name} with s as a factor ({FLAGS.num_bases} traversals per "
+            "factor) ...",
             flush=True,
         )
         data = PerturbationFactor(base, e, FLAGS.num_s_values, scale=FLAGS.scale)
@@ -251,7 +266,11 @@ def pca_view():
             )
         )
         result["runs"] = runs
-    title = f"PCA view of {base.name} perturbed by eps * f(s), s an extra factor (pattern shift round({FLAGS.scale:g} s / c_j) rows, s in [-1.73, 1.73]; {FLAGS.num_bases} traversals per factor)"
+    title = (
+        f"PCA view of {base.name} perturbed by eps * f(s), s an extra factor (pattern shift "
+        f"round({FLAGS.scale:g} s / c_j) rows, s in [-1.73, 1.73]; {FLAGS.num_bases} traversals per "
+        "factor)"
+    )
     figure = pca_view_figure(panels, title)
     for name, key in (
         ("local expansiveness", "local_expansiveness"),
@@ -267,7 +286,8 @@ def pca_view():
 
 
 def groups():
-    """Halevi: the information of each factor in each latent group, and the reconstructions from group prefixes."""
+    """Halevi: the information of each factor in each latent group, and the reconstructions from group
+    prefixes."""
     from kvae import analysis
     from kvae.analysis.models import posterior_sample
     from kvae.viz.figures import groups_figure
@@ -276,7 +296,8 @@ def groups():
     layout = getattr(model, "groups", None)
     if layout is None:
         raise ValueError(
-            f"{FLAGS.model_dir[0]} holds a {type(model).__name__}, which has no latent groups: expected a GroupedVAE run"
+            f"{FLAGS.model_dir[0]} holds a {type(model).__name__}, which has no latent groups: expected "
+            "a GroupedVAE run"
         )
     print(f"Encoding {FLAGS.num_points} elements of {data.name} ...", flush=True)
     mean, _, factors = posterior_sample(model, data, FLAGS.num_points, FLAGS.seed)
@@ -333,7 +354,8 @@ def _check_flags(command):
         and not (command == "distances" and FLAGS.model_dir)
     ):
         raise ValueError(
-            f"{command} needs --dataset (a registered dataset name){' or --model_dir' if command == 'distances' else ''}"
+            f"{command} needs --dataset (a registered dataset "
+            f"name){' or --model_dir' if command == 'distances' else ''}"
         )
     if not FLAGS.output_dir and not FLAGS.model_dir:
         raise ValueError("--output_dir is required without --model_dir: the directory for the PNG and JSON")

@@ -91,7 +91,8 @@ def parse_gin(config_files, bindings, dlib_compat=False, base_files=()):
         if where is None and getattr(error, "filename", None):
             where = f"{error.filename}, line {error.lineno}"
         raise KvaeError(
-            f"gin syntax error in {where or 'the gin configs'} ({reason}); expected a binding 'name.parameter = value'"
+            f"gin syntax error in {where or 'the gin configs'} ({reason}); expected a binding "
+            "'name.parameter = value'"
         ) from None
     finally:
         logging.disable(logging.NOTSET)
@@ -149,8 +150,8 @@ def one_line_errors(program, verbose=False):
     except (zlib.error, zipfile.BadZipFile, EOFError) as error:  # a reader that did not say which file
         fail(
             program,
-            f"a compressed file is corrupt ({type(error).__name__}: {_first_line(error)}); expected an intact "
-            "file: download or write it again",
+            f"a compressed file is corrupt ({type(error).__name__}: {_first_line(error)}); expected an "
+            "intact file: download or write it again",
         )
     except RuntimeError as error:
         if not str(error).startswith("Required bindings"):  # gin's word for a configurable's missing argument
@@ -162,7 +163,8 @@ def one_line_errors(program, verbose=False):
             sys.exit(1)
         fail(
             program,
-            f"internal error ({type(error).__name__}: {_first_line(error)}); rerun with --verbose for the traceback",
+            f"internal error ({type(error).__name__}: {_first_line(error)}); rerun with --verbose for "
+            "the traceback",
         )
 
 

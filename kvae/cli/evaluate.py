@@ -33,7 +33,8 @@ def main(argv):
         operative = RunDirectory(FLAGS.model_dir).gin
         if not os.path.exists(operative):
             raise KvaeError(
-                f"{operative} not found: expected --model_dir to be a kvae run directory, got {FLAGS.model_dir}"
+                f"{operative} not found: expected --model_dir to be a kvae run directory, got "
+                f"{FLAGS.model_dir}"
             )
         common.parse_gin(
             FLAGS.gin_config, FLAGS.gin_bindings, dlib_compat=FLAGS.dlib_compat, base_files=[operative]

@@ -2,7 +2,8 @@
 
     kvae-study --study=tiny --study_dir=studies/tiny
     kvae-study --study=locatello2019_unsupervised --study_dir=studies/v1 --model_num=0-299 --only_print
-    kvae-study --study=my_study.gin --study_dir=studies/mine --address=auto --cpus_per_run=4 --gpus_per_run=0.25
+    kvae-study --study=my_study.gin --study_dir=studies/mine --address=auto \\
+        --cpus_per_run=4 --gpus_per_run=0.25
 
 Each run is an ordinary run directory, STUDY_DIR/runs/<model_num>/, with its log in
 STUDY_DIR/logs/<model_num>.log; STUDY_DIR/study.json records every run's status. Running the same

@@ -74,7 +74,8 @@ def main(argv):
     except (ValueError, OSError, SyntaxError, TypeError) as error:
         common.fail(PROGRAM, error)
     print(
-        f"{data.name}: {data.num_factors} factors {dict(zip(data.factor_names, data.factor_sizes))} -> {FLAGS.output}"
+        f"{data.name}: {data.num_factors} factors {dict(zip(data.factor_names, data.factor_sizes))} -> "
+        f"{FLAGS.output}"
     )
 
 

@@ -137,7 +137,10 @@ DLIB_NAMES = {
     # Optimizers: methods/shared/optimizers.py and gin's TF1 AdamOptimizer.
     "vae_optimizer.optimizer_fn = @AdamOptimizer": _rename(
         "optimizer.name = 'adam'",
-        note="unbound Adam parameters take TF1's defaults (learning_rate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-8)",
+        note=(
+            "unbound Adam parameters take TF1's defaults (learning_rate 0.001, beta1 0.9, beta2 0.999, "
+            "epsilon 1e-8)"
+        ),
     ),
     "vae_optimizer.learning_rate": _rename(
         "optimizer.learning_rate", note="beats AdamOptimizer.learning_rate"
@@ -276,7 +279,8 @@ def _where(statement, path):
 
 
 def _row(key, value):
-    """The `DLIB_NAMES` key and row for `key = value`: its `key = value` row, else its `key` row, else None."""
+    """The `DLIB_NAMES` key and row for `key = value`: its `key = value` row, else its `key` row, else
+    None."""
     if isinstance(value, _Reference):  # looked up unscoped, with or without the call
         texts = [f"@{value.name}()", f"@{value.name}"][:: 1 if value.evaluate else -1]
     else:
@@ -346,8 +350,8 @@ class _Translator:
         if self.downstream:  # an evaluation_fn = @downstream_task takes its metric from the predictor
             if self.predictor is None:
                 raise KvaeError(
-                    f"{path or 'binding'}: evaluation.evaluation_fn = @downstream_task needs predictor.predictor_fn "
-                    f"(@{' or @'.join(_PREDICTORS)})"
+                    f"{path or 'binding'}: evaluation.evaluation_fn = @downstream_task needs "
+                    f"predictor.predictor_fn (@{' or @'.join(_PREDICTORS)})"
                 )
             self._add_metric(_PREDICTORS[self.predictor])
             self.downstream = False
@@ -357,7 +361,8 @@ class _Translator:
             statements = list(_statements(text))
         except SyntaxError as error:
             raise KvaeError(
-                f"{path or 'binding'}:{error.lineno}: gin syntax error in {(error.text or '').strip()!r}: {error.msg}"
+                f"{path or 'binding'}:{error.lineno}: gin syntax error in "
+                f"{(error.text or '').strip()!r}: {error.msg}"
             ) from None
         for statement in statements:
             where = _where(statement, path)
@@ -367,8 +372,8 @@ class _Translator:
                 self._bind(statement, where)
             else:
                 raise KvaeError(
-                    f"{where}: {statement.location.line_content.strip()!r} is not supported in a disentanglement_lib "
-                    "config; expected bindings and includes"
+                    f"{where}: {statement.location.line_content.strip()!r} is not supported in a "
+                    "disentanglement_lib config; expected bindings and includes"
                 )
 
     def _include(self, filename, path, including, where):
@@ -447,8 +452,9 @@ class _Translator:
         unused = sorted(set(self.adam) - scopes)
         if unused:
             raise KvaeError(
-                f"AdamOptimizer scope {unused[0]!r} is used by no optimizer_fn; expected vae_optimizer.optimizer_fn "
-                f"or discriminator_optimizer.optimizer_fn = @{unused[0]}/AdamOptimizer"
+                f"AdamOptimizer scope {unused[0]!r} is used by no optimizer_fn; expected "
+                "vae_optimizer.optimizer_fn or "
+                f"discriminator_optimizer.optimizer_fn = @{unused[0]}/AdamOptimizer"
             )
         bindings = {}
         for role, (target, default) in _ROLES.items():

@@ -9,7 +9,10 @@ import scipy.io
 from kvae.data import files
 from kvae.data.registry import register
 
-SOURCE = "Run `kvae-download cars3d`, or download nips2015-analogy-data.tar.gz from http://www.scottreed.info/ and extract its cars/*.mat into <data root>/cars/."
+SOURCE = (
+    "Run `kvae-download cars3d`, or download nips2015-analogy-data.tar.gz from "
+    "http://www.scottreed.info/ and extract its cars/*.mat into <data root>/cars/."
+)
 
 
 @register("cars3d")

@@ -143,7 +143,8 @@ def fetch(remote, root, mirror=None, retries=3, log=print, wait=1.0):
             if attempt == retries:
                 raise KvaeError(
                     f"download of {url} interrupted ({error}) after {retries + 1} attempts; {part} keeps "
-                    f"{os.path.getsize(part) if os.path.exists(part) else 0} bytes: run the same command to resume"
+                    f"{os.path.getsize(part) if os.path.exists(part) else 0} bytes: run the same command "
+                    "to resume"
                 ) from None
             time.sleep(wait * (attempt + 1))
     verify(part, remote, url)
@@ -151,7 +152,8 @@ def fetch(remote, root, mirror=None, retries=3, log=print, wait=1.0):
     size = os.path.getsize(target)
     checked = [kind for kind in ("sha256", "md5") if getattr(remote, kind)] or ["no published hash"]
     log(
-        f"{remote.path}: {size / 1e6:.1f} MB in {time.monotonic() - start:.0f} s, verified: {', '.join(checked)}"
+        f"{remote.path}: {size / 1e6:.1f} MB in {time.monotonic() - start:.0f} s, verified: "
+        f"{', '.join(checked)}"
     )
     return target
 
@@ -231,7 +233,8 @@ def gunzip(root, paths):
 
 
 def extract_cars(root, paths):
-    """`nips2015-analogy-data.tar.gz` -> `<root>/cars/*.mat` (its `data/cars/`), as dlib_download_data does."""
+    """`nips2015-analogy-data.tar.gz` -> `<root>/cars/*.mat` (its `data/cars/`), as dlib_download_data
+    does."""
     target = os.path.join(root, "cars")
     temp = f"{target}.tmp-{os.getpid()}"
     os.makedirs(temp)

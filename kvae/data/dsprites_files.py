@@ -6,7 +6,10 @@ from kvae.data import files
 from kvae.data.registry import register
 
 FILENAME = "dsprites_ndarray_co1sh3sc6or40x32y32_64x64"
-SOURCE = "Run `kvae-download dsprites`, or download it from https://github.com/deepmind/dsprites-dataset into <data root>/dsprites/."
+SOURCE = (
+    "Run `kvae-download dsprites`, or download it from https://github.com/deepmind/dsprites-dataset into "
+    "<data root>/dsprites/."
+)
 
 
 @register("dsprites")

@@ -93,7 +93,10 @@ class ScreamDSprites(RandomDSprites):
 
     def __init__(self, path=None, factor_sizes=None, cache_dir=None, seed=0, image_path=None):
         super().__init__(path=path, factor_sizes=factor_sizes, cache_dir=cache_dir, seed=seed)
-        source = "Supply any image of at least 64x64 pixels (disentanglement_lib used Munch's The Scream; `kvae-download scream` fetches it) as <data root>/scream/scream.jpg or pass image_path."
+        source = (
+            "Supply any image of at least 64x64 pixels (disentanglement_lib used Munch's The Scream; "
+            "`kvae-download scream` fetches it) as <data root>/scream/scream.jpg or pass image_path."
+        )
         self.image_path = files.find_file(self.name, ["scream/scream.jpg"], source, image_path)
         try:
             with Image.open(self.image_path) as image:
@@ -106,7 +109,8 @@ class ScreamDSprites(RandomDSprites):
             raise files.corrupt(
                 self.name,
                 self.image_path,
-                f"is {self.background.shape[1]}x{self.background.shape[0]} after fitting to 350x274; expected more than 64 pixels each way",
+                f"is {self.background.shape[1]}x{self.background.shape[0]} after fitting to 350x274; "
+                "expected more than 64 pixels each way",
             )
 
     def paint(self, sprites, keys):

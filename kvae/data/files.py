@@ -57,7 +57,8 @@ def data_root():
 
 
 def cache_dir(directory=None):
-    """The cache directory for derived files (created): `directory`, else `$KVAE_CACHE`, else `~/.cache/kvae`."""
+    """The cache directory for derived files (created): `directory`, else `$KVAE_CACHE`, else
+    `~/.cache/kvae`."""
     directory = (
         directory or os.environ.get(CACHE_ENV_VAR) or os.path.join(os.path.expanduser("~"), ".cache", "kvae")
     )
@@ -273,7 +274,8 @@ def _npy_header(f):
     shape, fortran, dtype = read_header(f)
     if fortran or dtype.hasobject:
         raise ValueError(
-            f"array is {'Fortran-ordered' if fortran else 'of Python objects'}; expected a C-ordered numeric array"
+            f"array is {'Fortran-ordered' if fortran else 'of Python objects'}; expected a C-ordered "
+            "numeric array"
         )
     return shape, dtype
 

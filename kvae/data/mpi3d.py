@@ -4,7 +4,10 @@ from simulation to the real world"), from their `.npz` releases."""
 from kvae.data import files
 from kvae.data.registry import register
 
-SOURCE = "Run `kvae-download {0}`, or download it from https://github.com/rr-learning/disentanglement_dataset into <data root>/{0}/{0}.npz."
+SOURCE = (
+    "Run `kvae-download {0}`, or download it from https://github.com/rr-learning/disentanglement_dataset "
+    "into <data root>/{0}/{0}.npz."
+)
 SIZES = {460800: (4, 4, 2, 3, 3, 40, 40), 1036800: (6, 6, 2, 3, 3, 40, 40)}
 
 

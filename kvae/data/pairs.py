@@ -21,7 +21,8 @@ def check_k(k, factor_sizes, distinct=True):
     if k is None or k == -1:
         if changeable < 1 or len(factor_sizes) < 2:
             raise KvaeError(
-                f"random k needs at least 2 factors, {changeable} of which can change; got sizes {tuple(factor_sizes)}"
+                f"random k needs at least 2 factors, {changeable} of which can change; got sizes "
+                f"{tuple(factor_sizes)}"
             )
         return -1
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= changeable:
@@ -33,7 +34,8 @@ def check_k(k, factor_sizes, distinct=True):
 
 
 def pair_factors_tf(first, factor_sizes, seed, k=1, distinct=True):
-    """Second factors [B, F] for int64 `first` [B, F]: k factors changed, a stateless function of `seed` (int64 [2])."""
+    """Second factors [B, F] for int64 `first` [B, F]: k factors changed, a stateless function of `seed`
+    (int64 [2])."""
     k = check_k(k, factor_sizes, distinct)
     fold = lambda i: tf.random.experimental.stateless_fold_in(tf.cast(seed, tf.int64), i)
     batch, num = tf.shape(first)[0], len(factor_sizes)

@@ -70,7 +70,8 @@ class Wrapper(GroundTruthData):
 
 
 class ShiftedPattern(Wrapper):
-    """A wrapper that adds `eps * f(s)`: a fixed random {-1, 1} pattern shifted by s (Zietlow et al., eq. 8)."""
+    """A wrapper that adds `eps * f(s)`: a fixed random {-1, 1} pattern shifted by s (Zietlow et al.,
+    eq. 8)."""
 
     def __init__(self, base, eps, pattern_seed=0, scale=1.0):
         super().__init__(base, eps)
@@ -178,7 +179,8 @@ class Perturbed(ShiftedPattern):
                     np.save(temp, self.s)
         if self.s.shape != (len(self.base),) or not np.all(np.isfinite(self.s)):
             raise KvaeError(
-                f"Perturbed: s must hold one finite value per element, shape ({len(self.base)},), got {self.s.shape}"
+                f"Perturbed: s must hold one finite value per element, shape ({len(self.base)},), got "
+                f"{self.s.shape}"
             )
 
     def _cache_path(self, cache_dir):
@@ -239,12 +241,16 @@ class PerturbationFactor(ShiftedPattern):
         return self.pattern_tf(tf.gather(tf.constant(self.s_values), factors[:, -1]))[..., None]
 
     def __repr__(self):
-        return f"PerturbationFactor({self.base!r}, eps={self.eps}, num_values={self.num_values}, pattern_seed={self.pattern_seed})"
+        return (
+            f"PerturbationFactor({self.base!r}, eps={self.eps}, num_values={self.num_values}, "
+            f"pattern_seed={self.pattern_seed})"
+        )
 
 
 @register("uniform_noise")
 class UniformNoise(Wrapper):
-    """`clip(x + U[-eps, eps], 0, 1)`, the control of Zietlow et al. 2021 (section 5), noise fixed per element by `seed`."""
+    """`clip(x + U[-eps, eps], 0, 1)`, the control of Zietlow et al. 2021 (section 5), noise fixed per element
+    by `seed`."""
 
     name = "uniform_noise"
 

@@ -19,8 +19,8 @@ class ProceduralDSprites(ProceduralData):
     `pos_y` down. Pixels are sampled at their centres, so images are binary
     float32 [N, 64, 64, 1]. The factor values are the real file's: orientations
     `linspace(0, 2 pi, 40)` (so orientation 39 repeats orientation 0), scales
-    `linspace(0.5, 1, 6)`, positions `linspace(0, 1, 32)`. This is a stand-in for the dSprites file, not a copy:
-    shapes and extents match it only roughly.
+    `linspace(0.5, 1, 6)`, positions `linspace(0, 1, 32)`. This is a stand-in for the dSprites file,
+    not a copy: shapes and extents match it only roughly.
     """
 
     name = "dsprites_procedural"

@@ -5,12 +5,16 @@ import numpy as np
 from kvae.data import files
 from kvae.data.registry import register
 
-SOURCE = "Run `kvae-download shapes3d`, or download 3dshapes.h5 from https://storage.googleapis.com/3d-shapes/3dshapes.h5 into <data root>/3dshapes/."
+SOURCE = (
+    "Run `kvae-download shapes3d`, or download 3dshapes.h5 from "
+    "https://storage.googleapis.com/3d-shapes/3dshapes.h5 into <data root>/3dshapes/."
+)
 
 
 @register("shapes3d")
 class Shapes3D(files.FileData):
-    """Shapes3D: 480000 RGB 64x64 scenes; floor hue 10, wall hue 10, object hue 10, scale 8, shape 4, orientation 15.
+    """Shapes3D: 480000 RGB 64x64 scenes; floor hue 10, wall hue 10, object hue 10, scale 8, shape 4,
+    orientation 15.
 
     Reads `3dshapes/3dshapes.h5` under the data root (`images` [N, 64, 64, 3]
     uint8, `labels` [N, 6] float64, C-ordered factor grid). The images are read

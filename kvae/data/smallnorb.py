@@ -8,7 +8,10 @@ from kvae.data.arguments import check_int
 from kvae.data.ground_truth import GroundTruthData, flat_index_tf
 from kvae.data.registry import register
 
-SOURCE = "Run `kvae-download smallnorb`, or download the six smallnorb-*.mat files from https://cs.nyu.edu/~ylclab/data/norb-v1.0-small/ (gunzip them) into <data root>/small_norb/."
+SOURCE = (
+    "Run `kvae-download smallnorb`, or download the six smallnorb-*.mat files from "
+    "https://cs.nyu.edu/~ylclab/data/norb-v1.0-small/ (gunzip them) into <data root>/small_norb/."
+)
 CHUNKS = ("5x46789x9x18x6x2x96x96-training", "5x01235x9x18x6x2x96x96-testing")
 # Magic numbers of the NYU "binary matrix" format: int32 little-endian, then ndim, then max(3, ndim) dims.
 DTYPES = {0x1E3D4C51: "<f4", 0x1E3D4C53: "<f8", 0x1E3D4C54: "<i4", 0x1E3D4C55: "u1", 0x1E3D4C56: "<i2"}
@@ -38,7 +41,8 @@ def open_matrix(dataset, path):
 
 @register("smallnorb")
 class SmallNORB(files.FileData):
-    """SmallNORB: 48600 grey 96x96 toy photos resized to 64x64; category 5, elevation 9, azimuth 18, lighting 6.
+    """SmallNORB: 48600 grey 96x96 toy photos resized to 64x64; category 5, elevation 9, azimuth 18,
+    lighting 6.
 
     Reads `small_norb/smallnorb-<chunk>-{dat,cat,info}.mat` for the training
     and testing chunks (the left camera's images). The instance (10 per
@@ -109,7 +113,8 @@ class SmallNORB(files.FileData):
                 self.name,
                 paths[CHUNKS[0], "info"],
                 f"and its testing chunk hold {len(np.unique(positions))} distinct "
-                f"of {int(np.prod(self.full_sizes))} (category, instance, elevation, azimuth, lighting) combinations",
+                f"of {int(np.prod(self.full_sizes))} (category, instance, elevation, azimuth, lighting) "
+                "combinations",
             )
         self.path = paths[CHUNKS[0], "dat"]
 

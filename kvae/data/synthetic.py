@@ -49,7 +49,8 @@ def write_npz(path, arrays, compressed=False):
 
 
 def write_dsprites(path, factor_sizes=(3, 6, 40, 32, 32), images=None, compressed=True, seed=0):
-    """dSprites `.npz` (`imgs`, `latents_classes`, `latents_values`) or `.hdf5` (`imgs`, `latents/classes`, `latents/values`)."""
+    """dSprites `.npz` (`imgs`, `latents_classes`, `latents_values`) or `.hdf5` (`imgs`, `latents/classes`,
+    `latents/values`)."""
     classes = np.concatenate(
         [np.zeros((int(np.prod(factor_sizes)), 1), np.int64), factor_grid(factor_sizes)], axis=1
     )
@@ -150,7 +151,8 @@ def write_smallnorb(directory, sizes=(5, 10, 9, 18, 6), seed=0):
 
 
 def write_cars3d(directory, num_objects=183, seed=0):
-    """`num_objects` MATLAB v5 files `car_XXX.mat`, each with `im` 128x128x3x24x4 uint8; returns the `im` arrays."""
+    """`num_objects` MATLAB v5 files `car_XXX.mat`, each with `im` 128x128x3x24x4 uint8; returns the `im`
+    arrays."""
     import scipy.io
 
     os.makedirs(directory, exist_ok=True)

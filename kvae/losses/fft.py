@@ -62,6 +62,7 @@ def as_images(images, image_hw, convolution):
     images = ops.convert_to_tensor(images, dtype="float32")
     if tuple(images.shape[-3:-1]) != tuple(image_hw):
         raise KvaeError(
-            f"{convolution} built for {image_hw[0]}x{image_hw[1]} images, got images of shape {tuple(images.shape)}"
+            f"{convolution} built for {image_hw[0]}x{image_hw[1]} images, got images of shape "
+            f"{tuple(images.shape)}"
         )
     return images

@@ -30,7 +30,8 @@ def downstream(
 
 
 def _fit_splits(splits, predictor, seed, n_jobs):
-    """Per split: (train accuracies [F], test accuracies [F]) of one `predictor` per factor, all in one pool."""
+    """Per split: (train accuracies [F], test accuracies [F]) of one `predictor` per factor, all in one
+    pool."""
     splits = [
         utils.check_codes_factors(x_train, y_train) + utils.check_codes_factors(x_test, y_test)
         for x_train, y_train, x_test, y_test in splits
@@ -72,7 +73,8 @@ def compute_downstream(
     missing = set(efficiency_sizes) - set(num_train)
     if len(efficiency_sizes) != 2 or missing:
         raise ValueError(
-            f"efficiency_sizes must be two of the training sizes {tuple(num_train)}, got {tuple(efficiency_sizes)}"
+            f"efficiency_sizes must be two of the training sizes {tuple(num_train)}, got "
+            f"{tuple(efficiency_sizes)}"
         )
     make_predictor(predictor)
     rng = utils.as_rng(random_state)

@@ -58,7 +58,8 @@ send_by_value(__name__)  # `_pinned`
 
 
 def map_pinned(calls, n_jobs=None):
-    """fn(*args) for fn, args in calls, yielded in order, from a pool of `num_workers(n_jobs, len(calls))` processes.
+    """fn(*args) for fn, args in calls, yielded in order, from a pool of `num_workers(n_jobs, len(calls))`
+    processes.
 
     Each worker's BLAS and OpenMP threads (scikit-learn's) are limited with
     threadpoolctl to its share of the owned cores, so that the pool never

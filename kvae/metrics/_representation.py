@@ -18,7 +18,8 @@ class SharedCodes:
     new one after the weights change (`representation_function` makes one per call).
 
     Example:
-      fn = SharedCodes(my_encoder)  # then kvae.metrics.compute_mig(data, fn, 0), compute_dci(data, fn, 0), ...
+      fn = SharedCodes(my_encoder)
+      # then kvae.metrics.compute_mig(data, fn, 0), compute_dci(data, fn, 0), ...
     """
 
     def __init__(self, representation_fn):

@@ -78,7 +78,8 @@ def encode_mean_logvar(data, representation_fn, factors, batch_size=DEFAULT_BATC
 
 
 def _encode_chunks(data, representation_fn, factors, batch_size, drawn):
-    """(mean [N, D], logvar [N, D] or None) of the images of `factors` [N, F], in chunks; one progress line."""
+    """(mean [N, D], logvar [N, D] or None) of the images of `factors` [N, F], in chunks; one progress
+    line."""
     outputs, started = [], time.perf_counter()
     for start in range(0, len(factors), batch_size):
         outputs.append(
@@ -88,7 +89,8 @@ def _encode_chunks(data, representation_fn, factors, batch_size, drawn):
             rate = len(outputs[0][0]) / (time.perf_counter() - started)
             logger.info(
                 "encoding %d images%s: %.0f/s, about %s left",
-                len(factors), f" ({drawn} drawn, the others were encoded before)" if drawn > len(factors) else "",
+                len(factors),
+                f" ({drawn} drawn, the others were encoded before)" if drawn > len(factors) else "",
                 rate, format_seconds((len(factors) - batch_size) / rate),
             )  # fmt: skip
     means, logvars = zip(*outputs)

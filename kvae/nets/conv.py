@@ -17,7 +17,8 @@ def check_image_shape(name, expected, shape):
 
 
 def image_shape_argument(owner, image_shape, size=None):
-    """`image_shape` as (H, W, C) positive ints; with `size`, H = W = size (a one-line `KvaeError` otherwise)."""
+    """`image_shape` as (H, W, C) positive ints; with `size`, H = W = size (a one-line `KvaeError`
+    otherwise)."""
     shape = check_ints(owner, "image_shape (height, width, channels)", image_shape, length=3)
     if size is not None and shape[:2] != (size, size):
         raise fail(owner, "image_shape", f"{size}x{size}xC (height, width, channels)", image_shape)

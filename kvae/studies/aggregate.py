@@ -32,7 +32,8 @@ def _literal(value):
 
 
 def read_bindings(text):
-    """{`Configurable.parameter`: value} of gin text (an operative config or binding lines); references as '@Name'."""
+    """{`Configurable.parameter`: value} of gin text (an operative config or binding lines); references as
+    '@Name'."""
     parser = config_parser.ConfigParser(text, gin.config.ParserDelegate(skip_unknown=True))
     bindings = {}
     for statement in parser:
@@ -135,7 +136,8 @@ def metric_columns(frame):
 
 
 def summary_markdown(frame):
-    """A markdown table: mean ± std over seeds of each headline metric, per dataset, frame, setting and representation."""
+    """A markdown table: mean ± std over seeds of each headline metric, per dataset, frame, setting and
+    representation."""
     columns = metric_columns(frame)
     keys = ["dataset", "frame", SETTINGS, "representation"]
     lines = [

@@ -1,5 +1,6 @@
 """Figures of an aggregated study (Locatello et al. 2019 style): metric distributions per frame and
-hyperparameter, and Spearman rank correlations between metrics and between unsupervised and supervised scores."""
+hyperparameter, and Spearman rank correlations between metrics and between unsupervised and supervised
+scores."""
 
 import os
 
@@ -18,7 +19,8 @@ def _pyplot():
 
 
 def _short(setting):
-    """'BetaVAE.beta=4.0, XYSquares.grid_spacing=2' -> 'beta=4.0\ngrid_spacing=2' (configurable names dropped)."""
+    """'BetaVAE.beta=4.0, XYSquares.grid_spacing=2' -> 'beta=4.0\ngrid_spacing=2' (configurable names
+    dropped)."""
     parts = [p.strip() for p in str(setting).split(",")]
     return "\n".join(p.split(".", 1)[1] if "." in p.split("=")[0] else p for p in parts)
 
@@ -28,7 +30,8 @@ def _main_representation(frame):
 
 
 def metric_distribution(frame, metric, path):
-    """Box plots of `metric` over seeds: one panel per dataset (rows) and frame (columns), one box per setting."""
+    """Box plots of `metric` over seeds: one panel per dataset (rows) and frame (columns), one box per
+    setting."""
     plt = _pyplot()
     frame = frame[frame["representation"] == _main_representation(frame)]
     datasets, frames = list(dict.fromkeys(frame["dataset"])), list(dict.fromkeys(frame["frame"]))
@@ -70,7 +73,8 @@ def metric_distribution(frame, metric, path):
 
 
 def rank_correlation(frame, rows, columns, path, title):
-    """Heat maps of the Spearman rank correlation between `rows` and `columns` metrics, one panel per dataset."""
+    """Heat maps of the Spearman rank correlation between `rows` and `columns` metrics, one panel per
+    dataset."""
     plt = _pyplot()
     frame = frame[frame["representation"] == _main_representation(frame)]
     datasets = list(dict.fromkeys(frame["dataset"]))

@@ -1,4 +1,5 @@
-"""`study_dir/study.json`: the study's fingerprint and each run's status, host, seconds and error, written atomically."""
+"""`study_dir/study.json`: the study's fingerprint and each run's status, host, seconds and error, written
+atomically."""
 
 import os
 import time
@@ -23,7 +24,8 @@ class Manifest:
             self.data = io.read_json(self.path)
             if self.data.get("fingerprint") != study.fingerprint:
                 raise KvaeError(
-                    f"{os.path.dirname(self.path)} holds study {self.data.get('study')!r} with another definition "
+                    f"{os.path.dirname(self.path)} holds study {self.data.get('study')!r} with another "
+                    "definition "
                     f"(fingerprint {str(self.data.get('fingerprint'))[:12]} != {study.fingerprint[:12]}); "
                     "choose another --study_dir"
                 )

@@ -70,7 +70,8 @@ def _check_reachable(address, timeout=5.0):
 
 
 def connect(address=None, num_cpus=None, num_gpus=None):
-    """Starts a local Ray in this process (`address=None`) or joins the cluster at `address` ("auto" or HOST:PORT).
+    """Starts a local Ray in this process (`address=None`) or joins the cluster at `address` ("auto" or
+    HOST:PORT).
 
     Raises:
         KvaeError: when no cluster answers at `address`.
@@ -118,7 +119,8 @@ def run_study(
         study_dir: the study directory (created; a directory of another study is refused).
         model_nums: the runs to execute (all when None).
         address: None for a local Ray started here, or "auto" / HOST:PORT of a running cluster.
-        cpus_per_run, gpus_per_run: Ray resources of each run (gpus may be fractional: 0.25 puts 4 runs on a GPU).
+        cpus_per_run, gpus_per_run: Ray resources of each run (gpus may be fractional: 0.25 puts 4 runs
+            on a GPU).
         num_cpus: CPUs of the local Ray (default: all of this machine's).
         max_retries: how often a run whose worker died is started again (it resumes from its checkpoint).
         out: where progress lines go.
@@ -176,7 +178,8 @@ def _execute(specs, study_dir, manifest, address, cpus_per_run, gpus_per_run, nu
         resources = ray.cluster_resources()
         print(
             f"Ray: {resources.get('CPU', 0):g} CPUs, {resources.get('GPU', 0):g} GPUs; "
-            f"{cpus_per_run:g} CPU and {gpus_per_run:g} GPU per run; logs in {os.path.join(study_dir, 'logs')}",
+            f"{cpus_per_run:g} CPU and {gpus_per_run:g} GPU per run; logs in "
+            f"{os.path.join(study_dir, 'logs')}",
             file=out,
             flush=True,
         )
@@ -229,8 +232,8 @@ def _execute(specs, study_dir, manifest, address, cpus_per_run, gpus_per_run, nu
                 else f"FAILED: {record.get('error')}"
             )
             print(
-                f"{_bar(done, done + len(pending))} {done}/{done + len(pending)} run {spec['model_num']} {status}"
-                f" | elapsed {_clock(elapsed)}, ETA {_clock(eta)}",
+                f"{_bar(done, done + len(pending))} {done}/{done + len(pending)} run {spec['model_num']} "
+                f"{status} | elapsed {_clock(elapsed)}, ETA {_clock(eta)}",
                 file=out,
                 flush=True,
             )

@@ -105,7 +105,7 @@ def check_parameters():
     gin checks the parameter names of plain functions when it parses; a class whose `__init__` passes
     `**kwargs` on (every frame) is checked here along its bases, as its construction would.
     """
-    for (scope, selector), values in gin.config._CONFIG.items():
+    for (_, selector), values in gin.config._CONFIG.items():
         configurable = gin.config._REGISTRY.get_match(selector)
         if configurable is None:
             continue
@@ -197,7 +197,8 @@ class Study:
         return [self.runs[n] for n in model_nums]
 
     def validate(self, runs):
-        """Parses every run's config before anything starts: an unknown configurable or parameter is a KvaeError.
+        """Parses every run's config before anything starts: an unknown configurable or parameter is a
+        KvaeError.
 
         Returns:
             [(evaluation config, its metric names)].

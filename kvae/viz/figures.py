@@ -109,7 +109,8 @@ def pca_view_figure(panels, title):
 
 
 def groups_figure(result, inputs, prefixes, title):
-    """Halevi's group view: the information of each factor in each latent group beside the prefix reconstructions.
+    """Halevi's group view: the information of each factor in each latent group beside the prefix
+    reconstructions.
 
     Args:
         result: `kvae.analysis.group_informativeness` output.
@@ -153,7 +154,8 @@ def groups_figure(result, inputs, prefixes, title):
 
 
 def latents_figure(result, title):
-    """The latent x factor structure of a run: MI matrix (MIG), DCI importance, posterior variance (active units).
+    """The latent x factor structure of a run: MI matrix (MIG), DCI importance, posterior variance (active
+    units).
 
     Args:
         result: `kvae.analysis.latent_structure` output.
@@ -173,7 +175,8 @@ def latents_figure(result, title):
             (
                 "dci_importance",
                 "importance (sums to 1 per factor)",
-                f"DCI importance: D {result['disentanglement']:.2f}, C {result['completeness']:.2f}, I {result['informativeness_test']:.2f}",
+                f"DCI importance: D {result['disentanglement']:.2f}, C {result['completeness']:.2f}, I "
+                f"{result['informativeness_test']:.2f}",
             )
         )
     fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4.2 * (len(panels) + 1), 0.32 * len(latents) + 2.6))

@@ -46,7 +46,8 @@ def kl_figure(kl, dead_kl, title):
 
 
 def read_scalars(log_dir):
-    """{tag: (steps [N], values [N])} of the scalar summaries in `log_dir` (sorted by step; the last write of a step wins)."""
+    """{tag: (steps [N], values [N])} of the scalar summaries in `log_dir` (sorted by step; the last write of
+    a step wins)."""
     import tensorflow as tf
 
     found = {}

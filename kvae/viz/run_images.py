@@ -1,4 +1,5 @@
-"""The images of a run directory (`images/`): what `kvae-train` writes at the end and `kvae-visualize` writes on demand."""
+"""The images of a run directory (`images/`): what `kvae-train` writes at the end and `kvae-visualize` writes
+on demand."""
 
 import os
 

@@ -80,7 +80,8 @@ def traversal_images(model, x, summary, num_steps=9, latents=None, positions=Non
 
 
 def _rows(summary, dead_kl_shown):
-    """The latents shown (active ones by decreasing KL; all, greyed, when none is active) and a note on the rest."""
+    """The latents shown (active ones by decreasing KL; all, greyed, when none is active) and a note on the
+    rest."""
     order = summary["order"]
     active = [d for d in order if not summary["dead"][d]]
     dead = [d for d in order if summary["dead"][d]]
@@ -201,7 +202,8 @@ def traversal_gif(model, x, summary, latent, path, num_frames=16, scale=2, durat
 
 
 def combined_gif(model, x, summary, path, latents=None, num_frames=16, scale=2, duration_ms=120):
-    """Writes one animated GIF of every latent at once: a row per latent (labelled), a column per base image."""
+    """Writes one animated GIF of every latent at once: a row per latent (labelled), a column per base
+    image."""
     latents = [d for d in summary["order"] if not summary["dead"][d]] if latents is None else list(latents)
     latents = latents or list(summary["order"])
     frames, positions = _frames(model, np.asarray(x, np.float32), summary, latents, num_frames)
