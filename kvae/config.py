@@ -8,10 +8,13 @@ with small factory functions. Importing this module registers everything.
 import gin
 import keras
 
-from kvae import data, frames, metrics, nets
+from kvae import data, frames, metrics, nets, schedules
 
 for _cls in (*frames.FRAMES.values(), *nets.ENCODERS.values(), *nets.DECODERS.values(), nets.Discriminator):
     gin.external_configurable(_cls, _cls.__name__)
+
+for _name, _cls in schedules.SCHEDULES.items():  # `BetaVAE.beta = @linear_schedule()`
+    gin.external_configurable(_cls, f"{_name}_schedule")
 
 _CONFIGURABLE_DATASETS = {}
 
