@@ -200,7 +200,7 @@ class VAE(keras.Model):
             "kl": kl,
             "elbo": -(reconstruction + kl),
             "kl_per_latent": kl_per_latent,
-            **{name: schedule(self.step) for name, schedule in self.scheduled.items()},
+            **{name: schedule(self.step) for name, schedule in self.scheduled.items() if name not in terms},
             **terms,
         }
 
