@@ -78,11 +78,11 @@ def fit(vae, data, run, results, signals, settings, replicas):
                         guard,
                         callbacks.StopAtStep(steps),
                         stopper,
+                        logger,  # before the checkpoints: a checkpoint's steps are in TensorBoard
                         callbacks.Checkpointer(
                             run.checkpoints, every=settings.checkpoint_every, keep=settings.keep_checkpoints,
                             on_save=lambda step: results.write("running", step),
                         ),
-                        logger,
                         *([show] if verbose != 0 else []),
                     ],
                 )
