@@ -125,8 +125,10 @@ def versions():
     """The versions of kvae, TensorFlow, Keras and scikit-learn in this process."""
     import importlib.metadata as metadata
 
-    found = {}
-    for name in ("kvae", "tensorflow", "keras", "scikit-learn"):
+    import kvae
+
+    found = {"kvae": kvae.__version__}  # its distribution is kvae-disentangle; the import name is kvae
+    for name in ("tensorflow", "keras", "scikit-learn"):
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
