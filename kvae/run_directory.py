@@ -220,12 +220,13 @@ class RunDirectory:
         io.write_atomic(os.path.join(self.resumes, f"{number}.gin"), "\n".join(lines) + "\n")
 
     def complete_configuration(self, operative):
-        """Adds to gin/operative.gin the configurables of `operative` that it lacks: those first used after the
-        run was created (the evaluation metrics, e.g. `mig.num_train`). The bindings it holds stay as they were."""
+        """Adds to gin/operative.gin the configurables of `operative` it lacks: those first used after the run
+        was created (the evaluation metrics, e.g. `mig.num_train`). The bindings it holds stay as they were."""
         with open(self.gin) as f:
             text = f.read()
         fixed = _bindings(text)
-        added = [part for part in operative.split("\n\n") if (new := _bindings(part)) and not new.keys() & fixed.keys()]
+        parts = [(part, _bindings(part)) for part in operative.split("\n\n")]
+        added = [part for part, bindings in parts if bindings and not bindings.keys() & fixed.keys()]
         if added:
             io.write_atomic(self.gin, "\n\n".join([text.rstrip("\n"), *added]).rstrip("\n") + "\n")
 

@@ -85,7 +85,8 @@ class Linear(Schedule):
         self.end_step = check_int(owner, "end_step", end_step, low=self.start_step + 1)
 
     def __call__(self, step):
-        progress = ops.cast(ops.convert_to_tensor(step) - self.start_step, "float32") / float(self.end_step - self.start_step)
+        elapsed = ops.cast(ops.convert_to_tensor(step) - self.start_step, "float32")
+        progress = elapsed / float(self.end_step - self.start_step)
         return self.start + (self.end - self.start) * ops.clip(progress, 0.0, 1.0)
 
 
@@ -150,7 +151,7 @@ class Cosine(Schedule):
         self.start_step = check_int(owner, "start_step", start_step, low=0)
 
     def __call__(self, step):
-        phase = ops.cast(ops.mod(_elapsed(step, self.start_step), self.period), "float32") / float(self.period)
+        phase = ops.cast(ops.mod(_elapsed(step, self.start_step), self.period), "float32") / self.period
         return self.start + (self.end - self.start) * 0.5 * (1.0 - ops.cos(2.0 * math.pi * phase))
 
 

@@ -1,4 +1,4 @@
-"""Hyperparameter schedules: values at known steps, in the traced step, in every frame, through .keras, gin and resumes."""
+"""Hyperparameter schedules: values at known steps, in the traced step, every frame, .keras, gin, resumes."""
 
 import math
 import os
@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+import kvae.config  # noqa: F401  (registers the gin names)
 from kvae import frames, nets, schedules, training
 from kvae.cli import common
 from kvae.errors import KvaeError
@@ -32,11 +33,14 @@ VALUES = {
     "linear, falling": (schedules.Linear(4.0, 0.0, end_step=8), {0: 4.0, 2: 3.0, 4: 2.0, 8: 0.0, 9: 0.0}),
     "cyclic": (schedules.Cyclic(0.0, 2.0, period=100, cycles=2),
                {0: 0.0, 25: 1.0, 50: 2.0, 99: 2.0, 100: 0.0, 110: 0.4, 199: 2.0, 200: 2.0, 10**6: 2.0}),
-    "cyclic sawtooth": (schedules.Cyclic(1.0, 3.0, period=10, ramp=1.0), {0: 1.0, 5: 2.0, 9: 2.8, 10: 1.0, 1005: 2.0}),
+    "cyclic sawtooth": (schedules.Cyclic(1.0, 3.0, period=10, ramp=1.0),
+                        {0: 1.0, 5: 2.0, 9: 2.8, 10: 1.0, 1005: 2.0}),
     "cyclic cosine": (schedules.Cyclic(0.0, 2.0, period=100, ramp=1.0, shape="cosine", start_step=50),
                       {0: 0.0, 50: 0.0, 75: 1 - R, 100: 1.0, 125: 1 + R, 150: 0.0}),
-    "cosine": (schedules.Cosine(1.0, 3.0, period=8), {0: 1.0, 1: 2 - R, 2: 2.0, 4: 3.0, 6: 2.0, 8: 1.0, 12: 3.0}),
-    "cosine, delayed": (schedules.Cosine(0.0, 1.0, period=4, start_step=10), {0: 0.0, 10: 0.0, 11: 0.5, 12: 1.0, 13: 0.5, 14: 0.0}),
+    "cosine": (schedules.Cosine(1.0, 3.0, period=8),
+               {0: 1.0, 1: 2 - R, 2: 2.0, 4: 3.0, 6: 2.0, 8: 1.0, 12: 3.0}),
+    "cosine, delayed": (schedules.Cosine(0.0, 1.0, period=4, start_step=10),
+                        {0: 0.0, 10: 0.0, 11: 0.5, 12: 1.0, 13: 0.5, 14: 0.0}),
 }
 
 
@@ -44,7 +48,8 @@ VALUES = {
 def test_values_at_known_steps_eagerly_and_in_a_traced_function(name):
     schedule, expected = VALUES[name]
     steps = list(expected)
-    np.testing.assert_allclose([float(schedule(step)) for step in steps], list(expected.values()), rtol=1e-6, atol=1e-6)
+    values = [float(schedule(step)) for step in steps]
+    np.testing.assert_allclose(values, list(expected.values()), rtol=1e-6, atol=1e-6)
     iterations = keras.Variable(0, dtype="int64")  # what the optimizer counts in
     traced = tf.function(lambda: schedule(iterations))
     for step, value in expected.items():
@@ -54,30 +59,37 @@ def test_values_at_known_steps_eagerly_and_in_a_traced_function(name):
         np.testing.assert_allclose(float(result), value, rtol=1e-6, atol=1e-6)
 
 
-def test_registry_gin_names_and_keras_serialisation():
-    from kvae import config  # noqa: F401  (registers the gin names)
+def conv_nets():
+    return nets.ConvEncoder(4, (64, 64, 1)), nets.ConvDecoder((64, 64, 1))
 
+
+def test_registry_gin_names_and_keras_serialisation():
     assert schedules.SCHEDULES.names() == ["constant", "cosine", "cyclic", "linear"]
     gin.clear_config()
     try:
         gin.parse_config("BetaVAE.beta = @beta/cyclic_schedule()\nbeta/cyclic_schedule.start = 1.0\n"
                          "beta/cyclic_schedule.end = 5.0\nbeta/cyclic_schedule.period = 8")
-        model = gin.get_configurable("BetaVAE")(nets.ConvEncoder(4, (64, 64, 1)), nets.ConvDecoder((64, 64, 1)))
+        model = gin.get_configurable("BetaVAE")(*conv_nets())
     finally:
         gin.clear_config()
     assert type(model.beta) is schedules.Cyclic and model.beta.get_config() == {
-        "start": 1.0, "end": 5.0, "period": 8, "ramp": 0.5, "shape": "linear", "cycles": None, "start_step": 0}
-    config = schedules.serialize(model.beta)
-    assert config["registered_name"] == "kvae>Cyclic" and schedules.serialize(4.0) == 4.0
-    assert repr(schedules.deserialize(config)) == repr(model.beta)
+        "start": 1.0, "end": 5.0, "period": 8, "ramp": 0.5, "shape": "linear", "cycles": None,
+        "start_step": 0}
+    serialized = schedules.serialize(model.beta)
+    assert serialized["registered_name"] == "kvae>Cyclic" and schedules.serialize(4.0) == 4.0
+    assert repr(schedules.deserialize(serialized)) == repr(model.beta)
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: schedules.Linear(0.0, 1.0, end_step=5, start_step=5), "Linear: end_step must be an integer >= 6, got 5"),
+    (lambda: schedules.Linear(0.0, 1.0, end_step=5, start_step=5),
+     "Linear: end_step must be an integer >= 6, got 5"),
     (lambda: schedules.Linear("0", 1.0, end_step=5), "Linear: start must be a number, got '0' (str)"),
-    (lambda: schedules.Cyclic(0.0, 1.0, period=10, ramp=0), "Cyclic: ramp must be a finite number in (0, 1], got 0"),
-    (lambda: schedules.Cyclic(0.0, 1.0, period=10, shape="square"), "Cyclic: shape must be one of 'linear', 'cosine', got 'square' (str)"),
-    (lambda: schedules.Cyclic(0.0, 1.0, period=10, cycles=0), "Cyclic: cycles (None: for ever) must be an integer >= 1, got 0"),
+    (lambda: schedules.Cyclic(0.0, 1.0, period=10, ramp=0),
+     "Cyclic: ramp must be a finite number in (0, 1], got 0"),
+    (lambda: schedules.Cyclic(0.0, 1.0, period=10, shape="square"),
+     "Cyclic: shape must be one of 'linear', 'cosine', got 'square' (str)"),
+    (lambda: schedules.Cyclic(0.0, 1.0, period=10, cycles=0),
+     "Cyclic: cycles (None: for ever) must be an integer >= 1, got 0"),
     (lambda: schedules.Cosine(0.0, 1.0, period=0), "Cosine: period must be an integer >= 1, got 0"),
     (lambda: schedules.Constant(float("inf")), "Constant: value must be a finite number, got inf"),
 ])
@@ -102,13 +114,14 @@ HYPERPARAMETERS = [
 ]
 
 
-@pytest.mark.parametrize("cls, name, value, kwargs", HYPERPARAMETERS, ids=lambda p: getattr(p, "__name__", None))
+@pytest.mark.parametrize("cls, name, value, kwargs", HYPERPARAMETERS,
+                         ids=lambda p: getattr(p, "__name__", None))
 def test_a_constant_schedule_gives_the_terms_of_its_number_and_is_logged(cls, name, value, kwargs):
     x = xysquares_images(4)
     plain = small_frame(cls, **{name: value}, **kwargs)
     scheduled = small_frame(cls, **{name: schedules.Constant(value)}, **kwargs)
     scheduled.set_weights(plain.get_weights())
-    assert getattr(plain, name if name != "capacity" else "capacity_schedule") == value  # a number stays a number
+    assert getattr(plain, name if name != "capacity" else "capacity_schedule") == value  # a number stays one
     mine, theirs = plain.compute_terms(x), scheduled.compute_terms(x)
     for term in mine:
         np.testing.assert_allclose(np.asarray(theirs[term]), np.asarray(mine[term]), rtol=1e-6, err_msg=term)
@@ -156,11 +169,13 @@ def test_annealed_vae_ramp_is_a_linear_schedule_with_the_old_values_and_takes_an
     model = small_frame(frames.AnnealedVAE, c_max=25.0, iteration_threshold=100000)
     assert repr(model.capacity_schedule) == "Linear(start=0.0, end=25.0, end_step=100000, start_step=0)"
     steps = np.array([0, 1, 3, 7, 25000, 33333, 77777, 99999, 100000, 300000])
-    before = 25.0 * keras.ops.minimum(keras.ops.cast(steps, "float32") / 100000.0, 1.0)  # disentanglement_lib's formula
+    # disentanglement_lib's formula, as AnnealedVAE computed it before
+    before = 25.0 * keras.ops.minimum(keras.ops.cast(steps, "float32") / 100000.0, 1.0)
     np.testing.assert_array_equal(np.asarray(model.capacity(steps)), np.asarray(before))
 
     cyclic = small_frame(frames.AnnealedVAE, capacity=schedules.Cosine(0.0, 10.0, period=4))
-    np.testing.assert_allclose([float(cyclic.capacity(s)) for s in range(5)], [0.0, 5.0, 10.0, 5.0, 0.0], atol=1e-5)
+    values = [float(cyclic.capacity(s)) for s in range(5)]
+    np.testing.assert_allclose(values, [0.0, 5.0, 10.0, 5.0, 0.0], atol=1e-5)
     x = xysquares_images(4)
     np.testing.assert_allclose(cyclic.fit(x, batch_size=2, verbose=0).history["capacity"], [2.5], atol=1e-5)
     loaded = check_round_trip(cyclic, str(tmp_path / "annealed.keras"), x)
@@ -172,7 +187,8 @@ def test_annealed_vae_ramp_is_a_linear_schedule_with_the_old_values_and_takes_an
 def test_bad_hyperparameters_name_the_frame_and_the_argument():
     with pytest.raises(KvaeError, match=r"^BetaVAE: beta must be a number >= 0, got '4' \(str\)$"):
         small_frame(frames.BetaVAE, beta="4")
-    with pytest.raises(KvaeError, match=r"^FactorVAE: gamma must be a number or a kvae.schedules.Schedule, got <keras"):
+    expected = r"^FactorVAE: gamma must be a number or a kvae.schedules.Schedule, got <"
+    with pytest.raises(KvaeError, match=expected):
         small_frame(frames.FactorVAE, gamma=keras.saving.serialize_keras_object(keras.optimizers.Adam()))
 
 
@@ -187,8 +203,8 @@ RAMP = [
 
 def train_with_ramp(model_dir, *bindings):
     gin.clear_config()
-    configs = [os.path.join(REPO, "gin_configs", c) for c in ("models/beta_vae.gin", "datasets/xysquares.gin")]
-    common.parse_gin(configs, [*RAMP, *bindings])
+    configs = ("models/beta_vae.gin", "datasets/xysquares.gin")
+    common.parse_gin([os.path.join(REPO, "gin_configs", c) for c in configs], [*RAMP, *bindings])
     return training.train(str(model_dir))
 
 
@@ -219,16 +235,14 @@ def test_a_gin_schedule_trains_logs_to_tensorboard_resumes_and_is_fixed_at_creat
 
 @pytest.mark.parametrize("name, frame, attribute, expected", [
     ("beta_vae_warmup", "BetaVAE", "beta", {0: 0.0, 5000: 2.0, 10000: 4.0, 300000: 4.0}),
-    ("beta_vae_cyclical", "BetaVAE", "beta", {0: 0.0, 18750: 2.0, 37500: 4.0, 75000: 0.0, 80000: 4 * 5000 / 37500,
-                                                300000: 4.0}),
+    ("beta_vae_cyclical", "BetaVAE", "beta",
+     {0: 0.0, 18750: 2.0, 37500: 4.0, 75000: 0.0, 80000: 4 * 5000 / 37500, 300000: 4.0}),
     ("factor_vae_warmup", "FactorVAE", "gamma", {0: 0.0, 5000: 0.0, 15000: 15.0, 25000: 30.0, 300000: 30.0}),
 ])
 def test_the_shipped_schedule_configs(name, frame, attribute, expected):
-    from kvae import config  # noqa: F401  (registers the gin names)
-
-    models = {"BetaVAE": "beta_vae", "FactorVAE": "factor_vae"}
-    configs = [os.path.join(REPO, "gin_configs", path) for path in (f"models/{models[frame]}.gin", f"schedules/{name}.gin")]
-    common.parse_gin(configs, [])
-    model = gin.get_configurable(frame)(nets.ConvEncoder(4, (64, 64, 1)), nets.ConvDecoder((64, 64, 1)))
-    schedule = getattr(model, attribute)
-    np.testing.assert_allclose([float(schedule(step)) for step in expected], list(expected.values()), rtol=1e-6)
+    model_config = {"BetaVAE": "beta_vae", "FactorVAE": "factor_vae"}[frame]
+    common.parse_gin([os.path.join(REPO, "gin_configs", path)
+                      for path in (f"models/{model_config}.gin", f"schedules/{name}.gin")], [])
+    schedule = getattr(gin.get_configurable(frame)(*conv_nets()), attribute)
+    values = [float(schedule(step)) for step in expected]
+    np.testing.assert_allclose(values, list(expected.values()), rtol=1e-6)

@@ -141,8 +141,8 @@ class VAE(keras.Model):
     # Hyperparameters ---------------------------------------------------------
 
     def hyperparameter(self, name, value, low=None, high=None):
-        """A scalar hyperparameter checked: a number in [low, high], or a `kvae.schedules.Schedule` (or its
-        config) of the optimizer step, whose value the logs show as the term `name`. Read it with `current`."""
+        """A scalar hyperparameter checked: a number in [low, high], or a `kvae.schedules.Schedule` (or
+        its config) of the optimizer step, logged as the term `name`. The step reads it with `current`."""
         value = schedules.deserialize(value, type(self).__name__, name)
         if not isinstance(value, schedules.Schedule):
             return check_float(type(self).__name__, name, value, low, high)
@@ -158,7 +158,7 @@ class VAE(keras.Model):
         return optimizer.iterations if optimizer is not None else 0
 
     def current(self, value, step=None):
-        """A hyperparameter's value at `step` (default: the current step): a number as it is, a schedule's value."""
+        """A hyperparameter's value at `step` (default: the current step): a number, or a schedule's value."""
         if not isinstance(value, schedules.Schedule):
             return value
         return value(self.step if step is None else step)

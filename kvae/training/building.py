@@ -1,4 +1,4 @@
-"""Building a run's frame: its nets for the dataset and its optimizer, or the newest checkpoint of a resumed run."""
+"""Building a run's frame: its nets for the dataset and its optimizer, or the checkpoint it resumes from."""
 
 import math
 
@@ -36,13 +36,14 @@ def learning_rate(optimizer):
 
 
 def restore(vae, optimizer, run, settings, data, replicas):
-    """The newest readable checkpoint of `run` (model and optimizer), else `vae` with `optimizer`, compiled."""
+    """The newest readable checkpoint of `run` (model, optimizer), else `vae` with `optimizer`; compiled."""
     keras.utils.set_random_seed(settings.seed)
     with distribute.precision(settings.precision), replicas.scope():
         resumed = run.load_latest_checkpoint(keras.saving.load_model)
         if resumed is not None:
             vae, optimizer = resumed, resumed.optimizer
-        vae.compile(optimizer=optimizer, jit_compile=settings.jit_compile, steps_per_execution=settings.steps_per_execution)
+        vae.compile(optimizer=optimizer, jit_compile=settings.jit_compile,
+                    steps_per_execution=settings.steps_per_execution)
     if settings.render_on_device:
         vae.render_inputs = distribute.render_inputs(data)
     return vae

@@ -15,8 +15,8 @@ __all__ = ["finish"]
 
 
 def finish(vae, data, run, results, settings, **extra):
-    """Saves `vae` to model.keras, writes its images, evaluates `settings.eval_metrics` (also into TensorBoard's
-    hparams) and the terms on held-out batches, and writes status "finished" with `extra` fields.
+    """Saves `vae` to model.keras, writes its images, evaluates `settings.eval_metrics` (also into
+    TensorBoard's hparams) and the terms on held-out batches; writes status "finished" with `extra`.
 
     Returns:
         (the finished results/train.json, {metric: evaluation result}).
@@ -24,10 +24,12 @@ def finish(vae, data, run, results, settings, **extra):
     step, seed = trained_steps(vae), settings.seed
     with io.atomic_path(run.model) as tmp:
         vae.save(tmp)
-    write_model_images(vae, data, run.images, seed, title=f"{type(vae).__name__} on {data.name}, step {step}: ")
+    title = f"{type(vae).__name__} on {data.name}, step {step}: "
+    write_model_images(vae, data, run.images, seed, title=title)
 
     scores = evaluation.evaluate_model(vae, data, settings.eval_metrics, seed, run)
-    hparams.write(run.tensorboard, os.path.basename(os.path.normpath(run.root)), results.fields["hyperparameters"],
+    hparams.write(run.tensorboard, os.path.basename(os.path.normpath(run.root)),
+                  results.fields["hyperparameters"],
                   {"mean": {name: result["values"] for name, result in scores.items()}}, step)
 
     heldout = make_dataset(data, settings.batch_size, seed=seed + 1, **dataset_arguments(vae, settings))

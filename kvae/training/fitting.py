@@ -29,7 +29,7 @@ def pipeline_arguments(input_mode, pair_k=1):
 
 
 def dataset_arguments(vae, settings):
-    """The `make_dataset` arguments of the batches `vae` trains on (images, or factors rendered on the device)."""
+    """The `make_dataset` arguments of `vae`'s training batches (images, or factors rendered in the step)."""
     return {**pipeline_arguments(vae.input_mode, settings.pair_k), "render": not settings.render_on_device}
 
 
@@ -57,7 +57,8 @@ def fit(vae, data, run, results, signals, settings, replicas):
     guard = callbacks.DivergenceGuard(settings.on_nan)
     results.skipped_steps = guard.skipped  # the guard appends each step it skips
     verbose = settings.verbose
-    show = callbacks.Progress(steps, batch_size, settings.log_every, bar=verbose == 1 or (verbose == "auto" and sys.stdout.isatty()))
+    bar = verbose == 1 or (verbose == "auto" and sys.stdout.isatty())
+    show = callbacks.Progress(steps, batch_size, settings.log_every, bar=bar)
     during = (callbacks.MetricsDuringTraining(data, settings.eval_metrics_during, seed, report=show.message)
               if settings.eval_metrics_during else None)
     logger = callbacks.TensorBoardLogger(run.tensorboard, preview, scalar_every=settings.log_every,

@@ -1,4 +1,4 @@
-"""SIGINT and SIGTERM during training: stop after the current step (its checkpoint is saved), then `Interrupted`."""
+"""SIGINT and SIGTERM in training: stop after the current step (its checkpoint saved), then `Interrupted`."""
 
 import contextlib
 import signal
@@ -19,7 +19,7 @@ class Interrupted(KvaeError):
 
 
 class Signals:
-    """SIGINT/SIGTERM: while `fit` runs, stop after the current step (its checkpoint is saved); else stop at once.
+    """SIGINT/SIGTERM: while `fit` runs, stop after the current step (its checkpoint saved); else at once.
 
     `step` is a function returning the step a stop at once reports.
     """

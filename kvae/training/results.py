@@ -1,4 +1,4 @@
-"""results/train.json: a run's status, steps and seconds over its sessions, and the settings that tell runs apart."""
+"""results/train.json: a run's status, steps and seconds over its sessions, and what tells runs apart."""
 
 import datetime
 import socket
@@ -31,7 +31,7 @@ class TrainResults:
             "end_step": step,
             "seconds": 0.0,
         }
-        self.skipped_steps = []  # the steps of this session whose update was dropped (`callbacks.DivergenceGuard`)
+        self.skipped_steps = []  # this session's steps whose update was dropped (`callbacks.DivergenceGuard`)
 
     def write(self, status, step, **extra):
         """Writes the state at `step` with `status`; returns the dict written."""
@@ -79,7 +79,8 @@ def hyperparameters(vae, data, settings, learning_rate):
             bound = gin.get_bindings(name)
         except (ValueError, KeyError):  # not a configurable
             bound = {}
-        found.update({f"{name}.{key}": value for key, value in bound.items() if isinstance(value, (bool, int, float, str))})
+        found.update({f"{name}.{key}": value for key, value in bound.items()
+                      if isinstance(value, (bool, int, float, str))})
     found.update({"train.latent_dim": settings.latent_dim, "optimizer.learning_rate": learning_rate,
                   "train.batch_size": settings.batch_size, "train.seed": settings.seed})
     return found

@@ -14,7 +14,7 @@ ON_NAN = ("stop", "skip_step")
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """The arguments of `train` but `model_dir` and `overwrite` (documented there); constructing one checks them.
+    """The arguments of `train` but `model_dir` and `overwrite` (documented there); making one checks them.
 
     Raises:
         KvaeError: one line naming the first argument of the wrong type or range, as `train.<name>`.
@@ -50,9 +50,9 @@ class Settings:
         for name in ("encoder", "decoder"):
             if not callable(getattr(self, name)):
                 _refuse(name, "a net class such as @ConvEncoder", getattr(self, name))
-        for name, minimum in (("latent_dim", 1), ("steps", 1), ("batch_size", 1), ("seed", 0), ("log_every", 1),
-                              ("image_every", 1), ("checkpoint_every", 1), ("keep_checkpoints", 1),
-                              ("steps_per_execution", 1), ("eval_every", 1)):
+        for name, minimum in (("latent_dim", 1), ("steps", 1), ("batch_size", 1), ("seed", 0),
+                              ("log_every", 1), ("image_every", 1), ("checkpoint_every", 1),
+                              ("keep_checkpoints", 1), ("steps_per_execution", 1), ("eval_every", 1)):
             if not _is_int(getattr(self, name)) or getattr(self, name) < minimum:
                 _refuse(name, f"an integer >= {minimum}", getattr(self, name))
         for name in ("eval_metrics", "eval_metrics_during"):
@@ -71,8 +71,9 @@ class Settings:
             if getattr(self, name) not in choices:
                 _refuse(name, " or ".join(map(repr, choices)), getattr(self, name))
         for name in ("steps", "checkpoint_every", "log_every", "image_every"):
-            if getattr(self, name) % self.steps_per_execution:  # Keras calls the callbacks after whole executions
-                _refuse(name, f"a multiple of train.steps_per_execution = {self.steps_per_execution}", getattr(self, name))
+            if getattr(self, name) % self.steps_per_execution:  # callbacks run after whole executions
+                expected = f"a multiple of train.steps_per_execution = {self.steps_per_execution}"
+                _refuse(name, expected, getattr(self, name))
 
 
 def _is_int(value):
