@@ -30,7 +30,7 @@ from joblib.externals.loky import get_reusable_executor
 
 import kvae.metrics as metrics
 from kvae.metrics import parallel
-from kvae.metrics.testing import FactorPixels, linear_codes
+from kvae.testing import FactorPixels, linear_codes
 
 FACTOR_SIZES = (3, 6, 40, 32, 32)
 NUM_LATENTS = 10

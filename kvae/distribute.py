@@ -173,7 +173,7 @@ def check_renderable(data):
     """Raises a one-line `KvaeError` unless `data` can render its images from factors with graph ops."""
     from kvae.data.procedural import ProceduralData
 
-    if not isinstance(data, ProceduralData) or getattr(data, "stochastic", False):
+    if not isinstance(data, ProceduralData) or data.stochastic:
         raise KvaeError(
             "train.render_on_device: expected a procedural dataset (xysquares, dsprites_procedural, xyobject), "
             f"got {getattr(data, 'name', data)!r}"
@@ -191,7 +191,7 @@ def render_inputs(data):
 
     def render(factors):
         factors = tf.convert_to_tensor(factors, tf.int64)
-        images = tf.cast(data.render_tf(tf.reshape(factors, (-1, data.num_factors))), tf.float32)
+        images = data.observations_tf(tf.reshape(factors, (-1, data.num_factors)))
         images = tf.reshape(images, tf.concat([tf.shape(factors)[:-1], data.observation_shape], 0))
         images.set_shape(factors.shape[:-1].concatenate(data.observation_shape))
         return images

@@ -6,14 +6,12 @@ import os
 import subprocess
 import sys
 
-import gin
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from kvae import distribute, frames, nets, training
-from kvae.cli import common
+from kvae import distribute, frames, nets
 from kvae.data import XYSquares, make_dataset, registry
 from kvae.data.ground_truth import GroundTruthData
 from kvae.errors import KvaeError
@@ -171,18 +169,11 @@ def test_render_on_device_needs_a_procedural_dataset():
     distribute.check_renderable(XYSquares())
 
 
-CONFIGS = [os.path.join(REPO, "gin_configs", c) for c in ("models/beta_vae.gin", "datasets/xysquares.gin")]
 TINY = ["train.batch_size = 8", "train.latent_dim = 4", "train.log_every = 4", "train.image_every = 4",
         "train.checkpoint_every = 4", "train.eval_metrics = []", "train.verbose = 0", "train.steps = 8"]
 
 
-def train_here(model_dir, *bindings):
-    gin.clear_config()
-    common.parse_gin(CONFIGS, [*TINY, *bindings])
-    return training.train(str(model_dir))
-
-
-def test_train_in_bfloat16_rendering_on_the_device(tmp_path):
+def test_train_in_bfloat16_rendering_on_the_device(tmp_path, train_here):
     result = train_here(tmp_path / "run", "train.precision = 'mixed_bfloat16'", "train.render_on_device = True")
     assert result["train"]["status"] == "finished" and result["train"]["steps"] == 8
     assert all(np.isfinite(v) for v in result["train"]["eval_terms"].values())
@@ -192,7 +183,7 @@ def test_train_in_bfloat16_rendering_on_the_device(tmp_path):
     assert keras.config.dtype_policy().name == "float32"
 
 
-def test_steps_per_execution_checkpoints_at_the_right_steps(tmp_path):
+def test_steps_per_execution_checkpoints_at_the_right_steps(tmp_path, train_here):
     train_here(tmp_path / "run", "train.steps_per_execution = 4", "train.steps = 16", "train.checkpoint_every = 8",
                "train.log_every = 8", "train.image_every = 8")
     assert sorted(os.listdir(tmp_path / "run" / "checkpoints")) == ["ckpt-000000008.keras", "ckpt-000000016.keras"]
@@ -205,7 +196,7 @@ def test_steps_per_execution_checkpoints_at_the_right_steps(tmp_path):
     ("train.render_on_device = 1", "train.render_on_device: expected True or False, got 1"),
     ("train.devices = '/gpu:0'", "strategy devices: expected a list of device names for 'mirrored', got '/gpu:0'"),
 ])
-def test_bad_accelerator_arguments_fail_in_one_line_before_the_run_exists(tmp_path, binding, message):
+def test_bad_accelerator_arguments_fail_in_one_line_before_the_run_exists(tmp_path, binding, message, train_here):
     with pytest.raises(KvaeError) as error:
         train_here(tmp_path / "run", binding)
     assert message in str(error.value).splitlines()[0]

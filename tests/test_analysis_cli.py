@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,12 +10,6 @@ import kvae  # noqa: F401
 from kvae import frames, nets
 from kvae.run_directory import RunDirectory
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def kvae_analyze(*args):
-    command = [sys.executable, "-m", "kvae.cli.analyze", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, cwd=REPO)
 
 
 def outputs(directory, command):
@@ -39,8 +31,8 @@ def grouped_run(tmp_path_factory):
     return run
 
 
-def test_distances_of_a_dataset(tmp_path):
-    result = kvae_analyze("distances", "--dataset=xysquares", "--loss=mse", "--loss=mse_box_r31_l1.0_k3969.0", "--factors=x_R,y_B",
+def test_distances_of_a_dataset(tmp_path, kvae_cli):
+    result = kvae_cli("analyze", "distances", "--dataset=xysquares", "--loss=mse", "--loss=mse_box_r31_l1.0_k3969.0", "--factors=x_R,y_B",
                           "--num_bases=3", f"--output_dir={tmp_path}")
     assert result.returncode == 0, result.stderr
     assert "Correlation with the ground-truth" in result.stdout and "x_R" in result.stdout
@@ -51,8 +43,8 @@ def test_distances_of_a_dataset(tmp_path):
     assert values["correlations"]["mse_box_r31_l1.0_k3969.0"]["x_R"]["spearman"] > 0.95
 
 
-def test_pca_view_of_a_dataset(tmp_path):
-    result = kvae_analyze("pca-view", "--dataset=xysquares", "--gin_bindings=XYSquares.grid_size = 4", "--eps=0.2,0,0.1",
+def test_pca_view_of_a_dataset(tmp_path, kvae_cli):
+    result = kvae_cli("analyze", "pca-view", "--dataset=xysquares", "--gin_bindings=XYSquares.grid_size = 4", "--eps=0.2,0,0.1",
                           "--num_bases=2", "--num_s_values=8", "--scale=8", f"--output_dir={tmp_path}")
     assert result.returncode == 0, result.stderr
     values = outputs(tmp_path, "pca-view")
@@ -62,8 +54,8 @@ def test_pca_view_of_a_dataset(tmp_path):
     assert values["explained_global_variance"]["s"][0] == 0
 
 
-def test_groups_of_a_run(grouped_run):
-    result = kvae_analyze("groups", f"--model_dir={grouped_run.root}", "--num_points=300", "--num_images=3")
+def test_groups_of_a_run(grouped_run, kvae_cli):
+    result = kvae_cli("analyze", "groups", f"--model_dir={grouped_run.root}", "--num_points=300", "--num_images=3")
     assert result.returncode == 0, result.stderr
     values = outputs(os.path.join(grouped_run.root, "analysis"), "groups")
     assert values["groups"] == [[0, 2], [2, 4]] and np.shape(values["mutual_information"]) == (2, 6)
@@ -71,17 +63,17 @@ def test_groups_of_a_run(grouped_run):
 
 
 @pytest.mark.slow
-def test_latents_and_model_distances_of_a_run(grouped_run, tmp_path):
-    result = kvae_analyze("latents", f"--model_dir={grouped_run.root}", "--num_points=300", "--noimportance", f"--output_dir={tmp_path}")
+def test_latents_and_model_distances_of_a_run(grouped_run, tmp_path, kvae_cli):
+    result = kvae_cli("analyze", "latents", f"--model_dir={grouped_run.root}", "--num_points=300", "--noimportance", f"--output_dir={tmp_path}")
     assert result.returncode == 0, result.stderr
     values = outputs(tmp_path, "latents")
     assert np.shape(values["mutual_information"]) == (4, 6) and len(values["active_units"]) == 4 and "dci_importance" not in values
-    result = kvae_analyze("distances", f"--model_dir={grouped_run.root}", "--num_bases=2", "--factors=x_R", f"--output_dir={tmp_path}")
+    result = kvae_cli("analyze", "distances", f"--model_dir={grouped_run.root}", "--num_bases=2", "--factors=x_R", f"--output_dir={tmp_path}")
     assert result.returncode == 0, result.stderr
     values = outputs(tmp_path, "distances")
     assert values["loss"] == "bernoulli" and values["levels"] == ["ground_truth", "data", "latent_l2", "latent_kl", "reconstruction"]
     assert set(values["matrices"]["x_R"]) == set(values["levels"])
-    result = kvae_analyze("latents", f"--model_dir={grouped_run.root}", "--num_points=600", f"--output_dir={tmp_path}")
+    result = kvae_cli("analyze", "latents", f"--model_dir={grouped_run.root}", "--num_points=600", f"--output_dir={tmp_path}")
     assert result.returncode == 0, result.stderr
     assert np.shape(outputs(tmp_path, "latents")["dci_importance"]) == (4, 6)
 
@@ -98,13 +90,13 @@ slow = pytest.mark.slow  # each case starts TensorFlow (~7 s): two run by defaul
         pytest.param(("distances", "--dataset=xysquares"), "--output_dir is required without --model_dir", marks=slow),
         pytest.param(("latents", "--output_dir=x"), "latents needs one --model_dir (a trained run), got 0", marks=slow),
         pytest.param(("pca-view", "--dataset=xysquares", "--eps=0,2", "--output_dir=x"), "--eps takes numbers in [0, 1] separated by commas, got 0,2", marks=slow),
-        (("distances", "--dataset=nope", "--output_dir=x"), "Unknown dataset 'nope'; known datasets:"),
+        (("distances", "--dataset=nope", "--output_dir=x"), "unknown dataset 'nope'; known datasets:"),
         pytest.param(("distances", "--dataset=xysquares", "--loss=msq", "--output_dir=x"), "unknown reconstruction loss 'msq'", marks=slow),
         pytest.param(("groups", "--model_dir=/nonexistent"), "is not a finished kvae run: gin/operative.gin not found", marks=slow),
     ],
 )
-def test_bad_input_is_one_line_and_status_1(tmp_path, args, message):
-    result = kvae_analyze(*[a.replace("--output_dir=x", f"--output_dir={tmp_path / 'out'}") for a in args])
+def test_bad_input_is_one_line_and_status_1(tmp_path, args, message, kvae_cli):
+    result = kvae_cli("analyze", *[a.replace("--output_dir=x", f"--output_dir={tmp_path / 'out'}") for a in args])
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]  # above it only TensorFlow's start-up lines
     assert last.startswith("kvae-analyze: error: ") and message in last, result.stderr[-2000:]

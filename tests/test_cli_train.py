@@ -110,7 +110,7 @@ def test_resume_after_an_interruption_continues_the_step_count(tmp_path):
     "binding,message",
     [
         ("reconstruction_loss.name = 'msee'", "unknown reconstruction loss 'msee'"),
-        ("dataset.name = 'imagenet'", "Unknown dataset 'imagenet'; known datasets: "),
+        ("dataset.name = 'imagenet'", "unknown dataset 'imagenet'; known datasets: "),
         ("train.stepz = 3", "stepz"),
     ],
 )

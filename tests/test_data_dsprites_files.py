@@ -5,7 +5,7 @@ import pytest
 
 import kvae.data
 from kvae.data import ColorDSprites, CorruptDatasetError, DSprites, MissingDatasetError, NoisyDSprites, ScreamDSprites, make_dataset
-from kvae.data import files, synthetic
+from kvae.data import factor_grid, files, synthetic
 
 SIZES = (3, 2, 2, 3, 4)  # a subset grid of dSprites' (3, 6, 40, 32, 32)
 FILENAME = "dsprites_ndarray_co1sh3sc6or40x32y32_64x64"
@@ -85,7 +85,7 @@ def test_truncated_and_wrongly_shaped_files(written, tmp_path):
     with pytest.raises(CorruptDatasetError, match=r"has no array 'imgs'; found \['images'\]"):
         DSprites(path=no_imgs, factor_sizes=SIZES)
     shuffled = str(tmp_path / "shuffled.npz")
-    classes = np.concatenate([np.zeros((144, 1), np.int64), synthetic.grid(SIZES)], axis=1)[::-1]
+    classes = np.concatenate([np.zeros((144, 1), np.int64), factor_grid(SIZES)], axis=1)[::-1]
     synthetic.write_npz(shuffled, {"imgs": ((144, 64, 64), np.uint8, np.zeros((144, 64, 64), np.uint8)),
                                    "latents_classes": (classes.shape, np.int64, classes)})
     with pytest.raises(CorruptDatasetError, match="not in factor order: row 0"):

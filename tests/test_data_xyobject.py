@@ -51,4 +51,4 @@ def test_visualize_dataset_cli(tmp_path):
     assert Image.open(out).size == (165 + 2 * (6 * 65 + 1), 2 * (4 * 65 + 1))  # labelled rows, 2x
     result = subprocess.run(cmd[:3] + ["--dataset=xyobjekt", f"--output={out}"], capture_output=True, text=True)
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1].startswith("kvae-visualize-dataset: error: Unknown dataset 'xyobjekt'")
+    assert result.stderr.strip().splitlines()[-1].startswith("kvae-visualize-dataset: error: unknown dataset 'xyobjekt'")

@@ -5,8 +5,6 @@ import hashlib
 import http.server
 import io
 import os
-import subprocess
-import sys
 import tarfile
 import threading
 
@@ -191,16 +189,11 @@ def test_published_sources_pin_the_hashes_that_are_published():
             assert remote.md5 is None or len(remote.md5) == 32
 
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "kvae.cli.download", *args], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=300)
-
-
-def test_cli_fetches_and_never_replaces_a_good_file_with_a_corrupt_one(server, tmp_path):
+def test_cli_fetches_and_never_replaces_a_good_file_with_a_corrupt_one(server, tmp_path, kvae_cli):
     root = tmp_path / "root"
     # mpi3d_toy has no published hash: checked by size only, then placed.
     server.files["mpi3d_toy/mpi3d_toy.npz"] = BODY
-    result = run_cli("mpi3d_toy", f"--data_root={root}", f"--mirror={server.url}")
+    result = kvae_cli("download", "mpi3d_toy", f"--data_root={root}", f"--mirror={server.url}")
     assert result.returncode == 0, result.stderr
     assert open(root / "mpi3d_toy" / "mpi3d_toy.npz", "rb").read() == BODY
     assert "verified: no published hash" in result.stdout and f"mpi3d_toy: ready in {root}" in result.stdout
@@ -208,7 +201,7 @@ def test_cli_fetches_and_never_replaces_a_good_file_with_a_corrupt_one(server, t
     (root / "3dshapes").mkdir()
     (root / "3dshapes" / "3dshapes.h5").write_bytes(b"good")
     server.files["3dshapes/3dshapes.h5"] = BODY
-    result = run_cli("shapes3d", f"--data_root={root}", f"--mirror={server.url}", "--force")
+    result = kvae_cli("download", "shapes3d", f"--data_root={root}", f"--mirror={server.url}", "--force")
     (error,) = [line for line in result.stderr.splitlines() if line.startswith("kvae-download")]  # TF may log too
     assert result.returncode == 1 and error.startswith("kvae-download: error: the download of"), result.stderr
     assert "has size 300000, expected 267573662 (the published value)" in error

@@ -7,15 +7,13 @@ import pytest
 import kvae  # noqa: F401
 from kvae import frames, losses
 from kvae.nets import ConvDecoder, ConvEncoder, FCDecoder, FCEncoder
+from kvae.testing import small_frame
 
 SHAPE = (64, 64, 1)
 
 
 def make_frame(cls, latent_dim=4, seed=1, **kwargs):
-    model = cls(ConvEncoder(latent_dim, SHAPE), ConvDecoder(SHAPE), seed=seed, **kwargs)
-    model.build((None,) + SHAPE)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3))
-    return model
+    return small_frame(cls, latent_dim, seed, image_shape=SHAPE, **kwargs)
 
 
 def blobs(n=16, seed=0):

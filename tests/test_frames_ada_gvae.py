@@ -3,7 +3,7 @@ import pytest
 
 from kvae import frames, losses
 from kvae.frames.ada_gvae import adaptive_shared, gaussian_kl_between
-from kvae.frames.testing import check_round_trip, fit_losses, small_frame, xysquares_pairs
+from kvae.testing import check_round_trip, fit_losses, small_frame, xysquares_pairs
 
 # One pair, four latents; equal unit variances, so KL(q_1 || q_2) = 0.5 * (mean_1 - mean_2)^2 = [0, 0.5, 2, 4.5].
 MEAN_1 = np.array([[0.0, 0.0, 0.0, 0.0]], np.float32)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from kvae import frames
-from kvae.frames.testing import check_round_trip, small_frame, xysquares_images
+from kvae.testing import check_round_trip, small_frame, xysquares_images
 
 
 def test_capacity_rises_linearly_to_c_max_then_stays():

@@ -5,7 +5,7 @@ import pytest
 
 from kvae import frames
 from kvae.frames.beta_tcvae import kl_decomposition, log_importance_weights
-from kvae.frames.testing import check_round_trip, fit_losses, small_frame, xysquares_images
+from kvae.testing import check_round_trip, fit_losses, small_frame, xysquares_images
 
 RNG = np.random.default_rng(0)
 Z_MEAN = RNG.normal(size=(4, 2))

@@ -3,7 +3,7 @@ import pytest
 
 from kvae import frames
 from kvae.frames.dip_vae import dip_covariance, dip_penalty
-from kvae.frames.testing import check_round_trip, fit_losses, small_frame, xysquares_images
+from kvae.testing import check_round_trip, fit_losses, small_frame, xysquares_images
 
 COVARIANCE = np.array([[2.0, 0.5, 0.0], [0.5, 1.0, -0.3], [0.0, -0.3, 0.5]])
 

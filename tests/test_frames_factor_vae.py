@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from kvae import frames
-from kvae.frames.testing import check_round_trip, fit_losses, small_frame, xysquares_images
+from kvae.testing import check_round_trip, fit_losses, small_frame, xysquares_images
 from kvae.nets import ConvDecoder, ConvEncoder, Discriminator
 
 

@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 
 from kvae import frames, losses
-from kvae.frames.testing import check_round_trip, fit_losses, small_frame, xysquares_images
+from kvae.testing import check_round_trip, fit_losses, small_frame, xysquares_images
 
 
 def test_groups_split_the_latent():

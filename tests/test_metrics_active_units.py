@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from kvae.metrics import active_units, compute_active_units
-from kvae.metrics.testing import FactorPixels, linear_codes
+from kvae.testing import FactorPixels, linear_codes
 
 
 def test_threshold_on_mean_posterior_variance():

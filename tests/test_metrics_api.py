@@ -4,7 +4,7 @@ import pytest
 
 import kvae.metrics as metrics
 from kvae.metrics import representation_function, utils
-from kvae.metrics.testing import FactorPixels
+from kvae.testing import FactorPixels
 
 
 class LinearEncoder:

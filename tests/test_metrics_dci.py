@@ -3,7 +3,7 @@ import pytest
 
 from kvae.metrics import compute_dci, dci
 from kvae.metrics.dci import completeness, disentanglement
-from kvae.metrics.testing import FactorPixels, factor_codes, hadamard_rotation, linear_codes, noise_codes
+from kvae.testing import FactorPixels, factor_codes, hadamard_rotation, linear_codes, noise_codes
 
 SIZES = (2, 3, 4, 2)
 SMALL = dict(num_train=200, num_test=100, n_jobs=1)

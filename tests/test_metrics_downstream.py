@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from kvae.metrics import compute_downstream, downstream
-from kvae.metrics.testing import FactorPixels, hadamard_rotation, linear_codes, noise_codes
+from kvae.testing import FactorPixels, hadamard_rotation, linear_codes, noise_codes
 
 SIZES = (2, 3, 4, 2)
 GBT = dict(predictor="gradient_boosting", num_train=(30, 120), num_test=100, efficiency_sizes=(30, 120), n_jobs=1)

@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 
 from kvae.metrics import compute_factor_vae, factor_vae
-from kvae.metrics.testing import (
+from kvae.testing import (
     FactorPixels,
     factor_codes,
-    linear_codes,
     hadamard_rotation,
+    linear_codes,
     noise_codes,
     random_rotation,
 )

@@ -3,7 +3,7 @@ import pytest
 
 from kvae.metrics import compute_irs, irs
 from kvae.metrics.irs import irs_matrix
-from kvae.metrics.testing import FactorPixels, factor_codes, hadamard_rotation, linear_codes, noise_codes
+from kvae.testing import FactorPixels, factor_codes, hadamard_rotation, linear_codes, noise_codes
 
 SIZES = (3, 4, 5, 2)
 

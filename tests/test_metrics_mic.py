@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
+from kvae.data import factor_grid
 from kvae.metrics import compute_mic, mic
-from kvae.metrics.testing import FactorPixels, factor_codes, factor_grid, hadamard_rotation, linear_codes
+from kvae.testing import FactorPixels, factor_codes, hadamard_rotation, linear_codes
 
 log = np.log
 
@@ -25,7 +26,7 @@ def test_hand_computed_tiny_example():
 
 
 def test_factors_as_codes_concentrate_fully():
-    factors = factor_grid((3, 4, 5), repeats=2)
+    factors = np.tile(factor_grid((3, 4, 5)), (2, 1))
     result = mic(factors + 0.0, factors)  # singletons by default
     np.testing.assert_allclose(result["mic"], np.eye(3) * 2 - 1, atol=1e-12)  # -1: the factor is all outside
     permuted = mic(factors[:, [2, 0, 1]] + 0.0, factors)

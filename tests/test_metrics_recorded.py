@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import kvae.metrics as metrics
-from kvae.metrics.testing import FactorPixels, linear_codes
+from kvae.testing import FactorPixels, linear_codes
 
 DATA = FactorPixels((3, 6, 10, 8, 8))
 MATRIX = np.random.default_rng(0).normal(size=(5, 6))

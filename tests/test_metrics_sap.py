@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from kvae.metrics import compute_sap, sap
-from kvae.metrics.testing import FactorPixels, hadamard_rotation, linear_codes, noise_codes, random_rotation
+from kvae.testing import FactorPixels, hadamard_rotation, linear_codes, noise_codes, random_rotation
 
 SIZES = (2, 2, 3, 2)
 SMALL = dict(num_train=400, num_test=200)

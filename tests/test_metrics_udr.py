@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 
+from kvae.data import factor_grid
 from kvae.metrics import compute_udr, udr
-from kvae.metrics.testing import FactorPixels, factor_grid, hadamard_rotation, linear_codes, noise_codes
 from kvae.metrics.udr import gaussian_kl, relative_strength
+from kvae.testing import FactorPixels, hadamard_rotation, linear_codes, noise_codes
 
 
 def test_relative_strength_by_hand():

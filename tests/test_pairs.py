@@ -61,3 +61,20 @@ def test_numpy_pairs_and_bad_k():
             make_dataset(DATA, 8, 0, mode="pair", k=k)
     with pytest.raises(ValueError, match="with_labels needs mode='pair'"):
         make_dataset(DATA, 8, 0, with_labels=True)
+
+
+def test_a_frames_input_mode_is_a_pipeline_mode():
+    """`make_dataset(..., mode=frame.input_mode)`: "pair_with_labels" is "pair" with its labels."""
+    from kvae import frames
+
+    modes = {cls.input_mode for cls in frames.FRAMES.values()}
+    assert modes == {"single", "pair", "pair_with_labels"}
+    for mode in modes:
+        make_dataset(DATA, 4, seed=0, mode=mode)  # every frame's mode is accepted
+    labelled = next(iter(make_dataset(DATA, 8, seed=3, mode="pair_with_labels", with_factors=True)))
+    flagged = next(iter(make_dataset(DATA, 8, seed=3, mode="pair", with_factors=True, with_labels=True)))
+    for a, b in zip(labelled, flagged):
+        np.testing.assert_array_equal(a, b)
+    factors, pairs, changed = labelled
+    np.testing.assert_array_equal(changed, (factors[:, 0] != factors[:, 1]).numpy().astype(np.float32))
+    assert pairs.shape == (8, 2, 64, 64, 3)

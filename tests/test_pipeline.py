@@ -136,7 +136,7 @@ def test_bad_arguments():
             make_dataset("xysquares", batch_size, 0)
     with pytest.raises(ValueError, match="data must be a GroundTruthData or a registered dataset name, got 3"):
         make_dataset(3, 8, 0)
-    with pytest.raises(ValueError, match="Unknown dataset 'xy'; known datasets:"):
+    with pytest.raises(ValueError, match="unknown dataset 'xy'; known datasets:"):
         make_dataset("xy", 8, 0)
     with pytest.raises(ValueError, match="std must be > 0"):
         make_dataset("xysquares", 8, 0, standardize=([0, 0, 0], [1, 0, 1]))

@@ -10,14 +10,12 @@ import subprocess
 import sys
 import time
 
-import gin
 import keras
 import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from kvae import io, training
-from kvae.cli import common
+from kvae import io
 from kvae.errors import KvaeError
 from kvae.run_directory import RunDirectory, RunDirectoryError
 
@@ -32,13 +30,6 @@ TINY = [
     "train.eval_metrics = []",
     "train.verbose = 0",
 ]
-
-
-def train_here(model_dir, *bindings, overwrite=False):
-    """`kvae-train` in this process: the same gin parsing and `train` call."""
-    gin.clear_config()
-    common.parse_gin(CONFIGS, [*TINY, *bindings])
-    return training.train(str(model_dir), overwrite=overwrite)
 
 
 def tree(root):
@@ -73,7 +64,7 @@ def test_atomic_writes_leave_the_old_file_or_the_new_one_with_normal_permissions
         os.umask(previous)
 
 
-def test_overwrite_deletes_only_a_kvae_run(tmp_path):
+def test_overwrite_deletes_only_a_kvae_run(tmp_path, train_here):
     foreign = tmp_path / "thesis"
     (foreign / "gin").mkdir(parents=True)
     (foreign / "thesis.tex").write_text("precious")
@@ -95,7 +86,7 @@ def test_overwrite_deletes_only_a_kvae_run(tmp_path):
     assert "BetaVAE.beta = 2.0" in (run_dir / "gin" / "operative.gin").read_text()
 
 
-def test_divergence_stops_and_keeps_the_last_finite_checkpoint_then_skip_step_goes_on(tmp_path, capfd):
+def test_divergence_stops_and_keeps_the_last_finite_checkpoint_then_skip_step_goes_on(tmp_path, capfd, train_here):
     run_dir = tmp_path / "run"
     diverging = ("train.steps = 12", "optimizer.learning_rate = 1.0", "train.checkpoint_every = 1", "train.keep_checkpoints = 1")
     with pytest.raises(KvaeError) as raised:
@@ -123,7 +114,7 @@ def test_divergence_stops_and_keeps_the_last_finite_checkpoint_then_skip_step_go
     assert "train.on_nan = 'skip_step'  # was 'stop'" in (run_dir / "gin" / "resumes" / "1.gin").read_text()
 
 
-def test_resume_skips_an_unreadable_checkpoint_cleans_temporary_files_and_takes_a_stale_lock(tmp_path, capfd):
+def test_resume_skips_an_unreadable_checkpoint_cleans_temporary_files_and_takes_a_stale_lock(tmp_path, capfd, train_here):
     previous = os.umask(0o022)
     try:
         run_dir = tmp_path / "run"
@@ -155,7 +146,7 @@ def test_resume_skips_an_unreadable_checkpoint_cleans_temporary_files_and_takes_
         train_here(run_dir, "train.steps = 12")
 
 
-def test_a_second_process_on_a_locked_run_fails_at_once(tmp_path):
+def test_a_second_process_on_a_locked_run_fails_at_once(tmp_path, train_here):
     run_dir = tmp_path / "run"
     with RunDirectory(run_dir).lock():
         assert (run_dir / ".kvae-lock").read_text().split()[0] == str(os.getpid())
@@ -166,7 +157,7 @@ def test_a_second_process_on_a_locked_run_fails_at_once(tmp_path):
     assert os.listdir(run_dir) == []
 
 
-def test_configuration_is_fixed_at_creation_and_a_finished_run_extends(tmp_path):
+def test_configuration_is_fixed_at_creation_and_a_finished_run_extends(tmp_path, train_here):
     run_dir, direct = tmp_path / "run", tmp_path / "direct"
     train_here(run_dir, "train.steps = 3", "BetaVAE.beta = 3.0")
     operative = (run_dir / "gin" / "operative.gin").read_text()
@@ -192,7 +183,7 @@ def test_configuration_is_fixed_at_creation_and_a_finished_run_extends(tmp_path)
         np.testing.assert_array_equal(a, b)
 
 
-def test_sigint_saves_a_checkpoint_at_the_current_step_and_the_resume_logs_each_step_once(tmp_path):
+def test_sigint_saves_a_checkpoint_at_the_current_step_and_the_resume_logs_each_step_once(tmp_path, train_here):
     run_dir = tmp_path / "run"
     bindings = [*TINY, "train.steps = 40", "train.checkpoint_every = 7", "train.log_every = 1"]
     command = [sys.executable, "-m", "kvae.cli.train", f"--model_dir={run_dir}", *(f"--gin_config={c}" for c in CONFIGS)]

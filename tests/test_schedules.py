@@ -11,11 +11,11 @@ import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import kvae.config  # noqa: F401  (registers the gin names)
-from kvae import frames, nets, schedules, training
+from kvae import frames, nets, schedules
 from kvae.cli import common
 from kvae.errors import KvaeError
-from kvae.frames.testing import check_round_trip, small_frame, xysquares_images
 from kvae.run_directory import RunDirectoryError
+from kvae.testing import check_round_trip, small_frame, xysquares_images
 
 R = math.sqrt(0.5)  # cos(pi / 4)
 
@@ -193,19 +193,12 @@ def test_bad_hyperparameters_name_the_frame_and_the_argument():
 
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RAMP = [
+TINY = [  # the bindings of the `train_here` fixture
     "train.batch_size = 8", "train.latent_dim = 4", "train.log_every = 2", "train.image_every = 1000",
     "train.checkpoint_every = 2", "train.eval_metrics = []", "train.verbose = 0",
     "BetaVAE.beta = @linear_schedule()", "linear_schedule.start = 0.0", "linear_schedule.end = 4.0",
     "linear_schedule.end_step = 4",
 ]
-
-
-def train_with_ramp(model_dir, *bindings):
-    gin.clear_config()
-    configs = ("models/beta_vae.gin", "datasets/xysquares.gin")
-    common.parse_gin([os.path.join(REPO, "gin_configs", c) for c in configs], [*RAMP, *bindings])
-    return training.train(str(model_dir))
 
 
 def logged_beta(model_dir):
@@ -214,19 +207,19 @@ def logged_beta(model_dir):
     return {e.step: float(tf.make_ndarray(e.tensor_proto)) for e in events.Tensors("train/beta")}
 
 
-def test_a_gin_schedule_trains_logs_to_tensorboard_resumes_and_is_fixed_at_creation(tmp_path):
+def test_a_gin_schedule_trains_logs_to_tensorboard_resumes_and_is_fixed_at_creation(tmp_path, train_here):
     direct, resumed = tmp_path / "direct", tmp_path / "resumed"
-    result = train_with_ramp(direct, "train.steps = 6")["train"]
+    result = train_here(direct, "train.steps = 6")["train"]
     assert result["eval_terms"]["beta"] == 4.0  # evaluated at step 6, past the ramp
     # the mean over the steps (0, 1), (2, 3), (4, 5) of the ramp 0, 1, 2, 3, 4, 4
     assert logged_beta(direct) == {2: 0.5, 4: 2.5, 6: 4.0}
     operative = (direct / "gin" / "operative.gin").read_text()
     assert "BetaVAE.beta = @linear_schedule()" in operative and "linear_schedule.end_step = 4" in operative
 
-    train_with_ramp(resumed, "train.steps = 2")
+    train_here(resumed, "train.steps = 2")
     with pytest.raises(RunDirectoryError, match=r"linear_schedule.end: 4.0 -> 8.0"):
-        train_with_ramp(resumed, "train.steps = 6", "linear_schedule.end = 8.0")
-    train_with_ramp(resumed, "train.steps = 6")  # extends the finished run mid-ramp
+        train_here(resumed, "train.steps = 6", "linear_schedule.end = 8.0")
+    train_here(resumed, "train.steps = 6")  # extends the finished run mid-ramp
     assert logged_beta(resumed) == logged_beta(direct)
     a, b = (keras.saving.load_model(d / "model.keras") for d in (direct, resumed))
     for x, y in zip(a.get_weights(), b.get_weights(), strict=True):

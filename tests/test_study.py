@@ -26,13 +26,6 @@ TINY = [
 ]
 
 
-def cli(program, *args, timeout=400):
-    return subprocess.run(
-        [sys.executable, "-m", f"kvae.cli.{program}", *args],
-        capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, cwd=REPO,
-    )
-
-
 def test_sweep_order_is_dlib_product_of_chained_zips():
     axes = [
         [{"include": "a.gin", "A.x": [1, 2]}, {"include": "b.gin", "B.y": 5.0, "B.z": ["p", "q", "r"]}],
@@ -107,7 +100,7 @@ def test_every_shipped_study_parses_and_has_a_stable_fingerprint():
     assert load_study("tiny", run_bindings=["train.steps = 5"]).fingerprint != load_study("tiny").fingerprint
 
 
-def test_bad_studies_are_refused_before_anything_starts(tmp_path):
+def test_bad_studies_are_refused_before_anything_starts(tmp_path, kvae_cli):
     with pytest.raises(KvaeError, match="unknown study 'nope'.*tiny"):
         load_study("nope")
     bad = tmp_path / "bad.gin"
@@ -120,13 +113,13 @@ def test_bad_studies_are_refused_before_anything_starts(tmp_path):
     with pytest.raises(KvaeError, match="another definition"):
         Manifest(str(study_dir), load_study("tiny", run_bindings=["train.steps = 5"]))
 
-    result = cli("study", "--study=tiny", f"--study_dir={tmp_path / 'x'}", "--address=127.0.0.1:9")
+    result = kvae_cli("study", "--study=tiny", f"--study_dir={tmp_path / 'x'}", "--address=127.0.0.1:9")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("kvae-study: error: no Ray cluster at --address=127.0.0.1:9")
-    result = cli("study", f"--study={bad}", f"--study_dir={tmp_path / 'y'}")
+    result = kvae_cli("study", f"--study={bad}", f"--study_dir={tmp_path / 'y'}")
     assert result.returncode == 1 and "gama" in result.stderr.strip().splitlines()[-1]
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
-    result = cli("study", "--study=tiny", "--model_num=4", "--only_print")
+    result = kvae_cli("study", "--study=tiny", "--model_num=4", "--only_print")
     assert result.returncode == 1 and "--model_num 4 is out of range: study tiny has runs 0..3" in result.stderr
 
 
@@ -138,10 +131,10 @@ def _read_tensors(path):
     return events
 
 
-def test_tiny_study_runs_resumes_nothing_twice_and_aggregates(tmp_path):
+def test_tiny_study_runs_resumes_nothing_twice_and_aggregates(tmp_path, kvae_cli):
     study_dir = tmp_path / "tiny"
     bindings = [f"--gin_bindings={b}" for b in TINY]
-    result = cli("study", "--study=tiny", f"--study_dir={study_dir}", "--num_cpus=2", *bindings)
+    result = kvae_cli("study", "--study=tiny", f"--study_dir={study_dir}", "--num_cpus=2", *bindings)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert "4 runs selected, 0 complete, 4 to run" in result.stdout and "4/4 runs finished" in result.stdout
     manifest = json.loads((study_dir / "study.json").read_text())
@@ -172,12 +165,12 @@ def test_tiny_study_runs_resumes_nothing_twice_and_aggregates(tmp_path):
 
     # The same command again trains nothing: no Ray, no checkpoint touched.
     stamps = {p: p.stat().st_mtime_ns for p in study_dir.glob("runs/*/checkpoints/*")}
-    again = cli("study", "--study=tiny", f"--study_dir={study_dir}", "--num_cpus=2", *bindings)
+    again = kvae_cli("study", "--study=tiny", f"--study_dir={study_dir}", "--num_cpus=2", *bindings)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "4 runs selected, 4 complete, 0 to run" in again.stdout and "Ray:" not in again.stdout
     assert stamps and stamps == {p: p.stat().st_mtime_ns for p in study_dir.glob("runs/*/checkpoints/*")}
 
-    aggregated = cli("aggregate", f"--study_dir={study_dir}")
+    aggregated = kvae_cli("aggregate", f"--study_dir={study_dir}")
     assert aggregated.returncode == 0, aggregated.stderr[-3000:]
     import pandas as pd
 

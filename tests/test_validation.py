@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kvae import data, frames, losses, nets
-from kvae.data import files, synthetic
+from kvae.data import factor_grid, files, synthetic
 from kvae.errors import KvaeError
 
 SIZES = (1, 1, 2, 2, 3)  # a 12-image dSprites grid
@@ -30,7 +30,7 @@ def dsprites_file(path, images=None, dtype=np.uint8, compressed=False):
     """A 12-image dSprites npz (`imgs` of `dtype`), as the release lays it out."""
     count = int(np.prod(SIZES))
     images = np.random.default_rng(0).integers(0, 2, (count, 64, 64)) if images is None else images
-    classes = np.concatenate([np.zeros((count, 1), np.int64), synthetic.grid(SIZES)], axis=1)
+    classes = np.concatenate([np.zeros((count, 1), np.int64), factor_grid(SIZES)], axis=1)
     synthetic.write_npz(str(path), {"imgs": ((count, 64, 64), dtype, images), "latents_classes": (classes.shape, np.int64, classes)},
                         compressed)
     return str(path)
@@ -99,7 +99,7 @@ CASES = {
     "grid spacing too wide": (lambda: data.XYSquares(grid_spacing=9), "XYSquares: grid_spacing (for 8 positions of a 8px square on a 64px canvas) must be an integer in [1, 8], got 9"),
     "grid spacing as a string": (lambda: data.XYSquares(grid_spacing="8"), "must be an integer in [1, 8], got '8' (str)"),
     "unknown palette": (lambda: data.get("xyobject", palette_name="pastel_4"), "XYObject: palette_name must be '<hues>_<levels>'"),
-    "unknown dataset": (lambda: data.get("dsprite"), "Unknown dataset 'dsprite'; known datasets: cars3d"),
+    "unknown dataset": (lambda: data.get("dsprite"), "unknown dataset 'dsprite'; known datasets: cars3d"),
     "batch size 0": (lambda: data.make_dataset("xysquares", 0, 0), "batch_size must be a positive integer, got 0"),
     "unknown mode": (lambda: data.make_dataset("xysquares", 8, 0, mode="triplet"), "mode 'triplet' is not implemented; available modes: single, pair"),
     "seed as a string": (lambda: data.make_dataset("xysquares", 8, "0"), "make_dataset: seed must be an integer, got '0' (str)"),

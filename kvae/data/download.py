@@ -36,6 +36,7 @@ import numpy as np
 from kvae.data import files
 from kvae.data.arguments import check_int
 from kvae.errors import KvaeError
+from kvae.io import atomic_path
 
 __all__ = ["ALIASES", "MIRROR_ENV_VAR", "Remote", "SOURCES", "Source", "download", "fetch", "names"]
 
@@ -196,32 +197,24 @@ def verify(path, remote, url):
             )
 
 
-# Conversions: each writes its outputs under temporary names and renames them when complete.
-
-
-def _temporary(path):
-    return f"{path}.tmp-{os.getpid()}{os.path.splitext(path)[1]}"
+# Conversions: each writes its outputs under temporary names and renames them when complete
+# (`kvae.io.atomic_path`; Cars3D's directory is swapped in whole).
 
 
 def gunzip(root, paths):
     """`x.mat.gz` -> `x.mat` beside it (SmallNORB's release is gzipped; the loader reads the matrices)."""
     for path in paths:
-        target, temp = path[: -len(".gz")], _temporary(path[: -len(".gz")])
         try:
-            with gzip.open(path, "rb") as source, open(temp, "wb") as out:
+            with atomic_path(path[: -len(".gz")]) as temp, gzip.open(path, "rb") as source, open(temp, "wb") as out:
                 shutil.copyfileobj(source, out, CHUNK)
-            os.replace(temp, target)
         except (OSError, EOFError, zlib.error) as error:
             raise files.unreadable("download", path, error) from None
-        finally:
-            if os.path.exists(temp):
-                os.remove(temp)
 
 
 def extract_cars(root, paths):
     """`nips2015-analogy-data.tar.gz` -> `<root>/cars/*.mat` (its `data/cars/`), as dlib_download_data does."""
     target = os.path.join(root, "cars")
-    temp = _temporary(target)
+    temp = f"{target}.tmp-{os.getpid()}"
     os.makedirs(temp)
     try:
         with tarfile.open(paths[0], "r:gz") as archive:
@@ -258,22 +251,16 @@ def dsprites_npz(root, paths):
 
     from kvae.data import synthetic
 
-    target = paths[0][: -len(".hdf5")] + ".npz"
-    temp = _temporary(target)
     try:
-        with h5py.File(paths[0], "r") as f:
+        with atomic_path(paths[0][: -len(".hdf5")] + ".npz") as temp, h5py.File(paths[0], "r") as f:
             imgs, classes, values = f["imgs"], f["latents/classes"][()], f["latents/values"][()]
             synthetic.write_npz(temp, {
                 "imgs": (imgs.shape, np.uint8, lambda start, stop: imgs[start:stop]),
                 "latents_classes": (classes.shape, np.int64, classes),
                 "latents_values": (values.shape, np.float64, values),
             })
-        os.replace(temp, target)
     except (OSError, KeyError, RuntimeError, ValueError, zipfile.BadZipFile) as error:
         raise files.unreadable("dsprites", paths[0], error) from None
-    finally:
-        if os.path.exists(temp):
-            os.remove(temp)
 
 
 def _smallnorb():

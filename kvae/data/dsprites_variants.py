@@ -11,7 +11,7 @@ element (`kvae.data.noise`) and the dataset `seed`:
 - `render_tf(factors, draws)` keys it by a draw id. `make_dataset` passes one
   per example, derived from its seed, the batch index and the position, so the
   stream gets fresh noise for every draw yet is reproducible and independent of
-  the parallelism (`stochastic = True` tells the pipeline to do so).
+  the parallelism (`stochastic = True`, the `GroundTruthData` protocol).
 """
 
 import numpy as np
@@ -21,6 +21,7 @@ from PIL import Image
 from kvae.data import files, noise
 from kvae.data.arguments import check_int
 from kvae.data.dsprites_files import DSprites
+from kvae.data.ground_truth import GroundTruthData, to_float
 from kvae.data.registry import register
 
 COLOUR, BACKGROUND, CROP = 1, 2, 3  # salts: independent streams per use
@@ -36,24 +37,16 @@ class RandomDSprites(DSprites):
 
     observation_shape = (64, 64, 3)
     stochastic = True
+    render = GroundTruthData.render  # runs render_tf (the painting), not `DSprites.render` (the file)
 
     def __init__(self, path=None, factor_sizes=None, cache_dir=None, seed=0):
         super().__init__(path=path, factor_sizes=factor_sizes, cache_dir=cache_dir)
         self.seed = check_int(type(self).__name__, "seed", seed)
 
-    def render(self, factors, draws=None):
-        """Factor values [N, 5] -> float32 images [N, 64, 64, 3]; `draws` [N] as `render_tf`."""
-        factors = tf.constant(self.check_factors(factors), tf.int64)
-        return self.render_tf(factors, None if draws is None else tf.constant(draws, tf.int64)).numpy()
-
     def render_tf(self, factors, draws=None):
         """int64 factors [N, 5] (and draw ids [N], else the flat indices) -> float32 [N, 64, 64, 3]."""
-        sprites = tf.numpy_function(super().render, [factors], tf.uint8, stateful=False)
-        sprites = tf.cast(tf.ensure_shape(sprites, (None, 64, 64, 1)), tf.float32) / 255.0
-        if draws is None:
-            draws = index_tf(self.factor_sizes, factors)
-        keys = noise.mix(draws, self.seed)
-        return self.paint(sprites, keys)
+        sprites = to_float(self.read_tf(factors, DSprites.observation_shape))  # binary sprites [N, 64, 64, 1]
+        return self.paint(sprites, noise.mix(self.draw_ids_tf(factors, draws), self.seed))
 
     def paint(self, sprites, keys):
         """Binary sprites float32 [N, 64, 64, 1] and int64 keys [N] -> float32 RGB images [N, 64, 64, 3]."""
@@ -123,9 +116,3 @@ class ScreamDSprites(RandomDSprites):
         background = (crops + noise.uniform(keys, (1, 1, 3), COLOUR)) / 2.0
         inside = tf.cast(sprites > 0.5, tf.float32)
         return background + inside * (1.0 - 2.0 * background)  # 1 - background on the sprite (2x faster than where)
-
-
-def index_tf(factor_sizes, factors):
-    """Flat C-order indices [N] of int64 factors [N, F] in the graph."""
-    strides = np.cumprod((1,) + tuple(factor_sizes[:0:-1]))[::-1]
-    return tf.reduce_sum(tf.cast(factors, tf.int64) * tf.constant(strides, tf.int64), axis=-1)

@@ -25,10 +25,12 @@ import zipfile
 import zlib
 
 import numpy as np
+import tensorflow as tf
 
 from kvae.data.arguments import check_ints, fail
 from kvae.data.ground_truth import GroundTruthData
 from kvae.errors import KvaeError
+from kvae.io import atomic_path
 
 ENV_VARS = ("KVAE_DATA", "DISENTANGLEMENT_LIB_DATA")
 CACHE_ENV_VAR = "KVAE_CACHE"
@@ -314,17 +316,12 @@ def cached_array(dataset, what, sources, build, cache=None):
     """An `ArrayFile` on `<cache>/<dataset>-<what>-<key>.npy`, written once by `build(path)`.
 
     `build` writes a `.npy` file to the path it is given (a temporary name, renamed
-    when complete), so an interrupted build leaves no half-written cache.
+    when complete by `kvae.io.atomic_path`), so an interrupted build leaves no half-written cache.
     """
     target = os.path.join(cache_dir(cache), f"{dataset}-{what}-{source_key(sources)}.npy")
     if not os.path.exists(target):
-        temp = f"{target}.{os.getpid()}.tmp"
-        try:
+        with atomic_path(target) as temp:
             build(temp)
-            os.replace(temp, target)
-        finally:
-            if os.path.exists(temp):
-                os.remove(temp)
     return open_array(dataset, target)
 
 
@@ -353,9 +350,10 @@ class FileData(GroundTruthData):
     """A ground-truth dataset whose images sit, uint8, in an on-disk array.
 
     Subclasses set `self.images` (an `ArrayFile`, `H5Array` or ndarray of
-    [len(self), ...] in factor order) in their constructor; `render` reads the
-    elements by flat index, and `postprocess` turns the stored values into
-    uint8 NHWC images (e.g. dSprites' {0, 1} -> {0, 255}).
+    [len(self), ...] in factor order) in their constructor; `read` reads the
+    elements by flat index (`render`, and `render_tf` in `tf.numpy_function`),
+    and `postprocess` turns the stored values into uint8 NHWC images (e.g.
+    dSprites' {0, 1} -> {0, 255}).
     """
 
     def factor_sizes_argument(self, factor_sizes):
@@ -364,11 +362,24 @@ class FileData(GroundTruthData):
             return tuple(type(self).factor_sizes)
         return check_ints(type(self).__name__, "factor_sizes", factor_sizes, length=len(self.factor_names))
 
-    def render(self, factors):
-        """Factor values [N, F] -> uint8 images [N, H, W, C]."""
+    def read(self, factors):
+        """Factor values [N, F] -> the stored uint8 images [N, H, W, C] (NumPy)."""
         indices = self.factors_to_index(factors)
         images = self.images.read(indices) if hasattr(self.images, "read") else self.images[indices]
         return self.postprocess(images)
+
+    def render(self, factors):
+        """Factor values [N, F] -> uint8 images [N, H, W, C], read from the file (NumPy, no graph)."""
+        return self.read(factors)
+
+    def read_tf(self, factors, shape=None):
+        """Graph version of `read` (`tf.numpy_function`): uint8 [N, *shape], by default the observations'."""
+        images = tf.numpy_function(self.read, [factors], tf.uint8, stateful=False)
+        return tf.ensure_shape(images, (None,) + tuple(shape or self.observation_shape))
+
+    def render_tf(self, factors, draws=None):
+        """int64 factors [N, F] -> uint8 images [N, H, W, C], read from the file."""
+        return self.read_tf(factors)
 
     def postprocess(self, images):
         """Stored values -> uint8 images [N, H, W, C]; adds the channel axis of grey images."""

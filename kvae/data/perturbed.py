@@ -19,17 +19,18 @@ makes s an independent extra factor, for the statistics of section 5.2.
 
 import hashlib
 import json
-import os
-
 import math
+import os
 
 import numpy as np
 import tensorflow as tf
 
-from kvae.data import files, noise, registry
-from kvae.data.dsprites_variants import index_tf
-from kvae.data.ground_truth import GroundTruthData, to_float
-from kvae.data.registry import register
+from kvae.data import files, noise
+from kvae.data.ground_truth import GroundTruthData
+from kvae.data.registry import as_dataset, register
+from kvae.data.stats import config_key
+from kvae.errors import KvaeError
+from kvae.io import atomic_path
 
 __all__ = ["Perturbed", "PerturbationFactor", "UniformNoise", "element_values", "least_noisy_code"]
 
@@ -40,11 +41,9 @@ class Wrapper(GroundTruthData):
     """A dataset with the factors of `base` and a change to its float32 images."""
 
     def __init__(self, base, eps):
-        self.base = registry.get(base) if isinstance(base, str) else base
-        if not isinstance(self.base, GroundTruthData):
-            raise TypeError(f"{type(self).__name__}: base must be a GroundTruthData or a dataset name, got {type(base).__name__}")
+        self.base = as_dataset(base, type(self).__name__, "base")
         if not 0 <= float(eps) <= 1:
-            raise ValueError(f"{type(self).__name__}: eps must lie in [0, 1], got {eps!r}")
+            raise KvaeError(f"{type(self).__name__}: eps must lie in [0, 1], got {eps!r}")
         self.eps = float(eps)
         self.factor_names, self.factor_sizes = self.base.factor_names, tuple(self.base.factor_sizes)
         self.observation_shape = tuple(self.base.observation_shape)
@@ -52,18 +51,13 @@ class Wrapper(GroundTruthData):
 
     @property
     def stochastic(self):
-        return getattr(self.base, "stochastic", False)
-
-    def render(self, factors, draws=None):
-        """Factor values [N, F] -> float32 images [N, H, W, C] in [0, 1]."""
-        factors = tf.constant(self.check_factors(factors), tf.int64)
-        return self.render_tf(factors, None if draws is None else tf.constant(draws, tf.int64)).numpy()
+        """As stochastic as `base`."""
+        return self.base.stochastic
 
     def render_tf(self, factors, draws=None):
+        """int64 factors [N, F] (and the base's draw ids [N]) -> float32 images [N, H, W, C] in [0, 1]."""
         factors = tf.cast(factors, tf.int64)
-        base = self.base_factors(factors)
-        images = self.base.render_tf(base, draws) if self.stochastic else self.base.render_tf(base)
-        images = tf.cast(images, tf.float32) / 255.0 if images.dtype == tf.uint8 else tf.cast(images, tf.float32)
+        images = self.base.observations_tf(self.base_factors(factors), draws)
         return tf.clip_by_value(images + self.eps * self.perturbation(factors, images), 0.0, 1.0)
 
     def base_factors(self, factors):
@@ -134,7 +128,7 @@ class Perturbed(ShiftedPattern):
         if isinstance(s, str):
             s = np.load(s, allow_pickle=False)
         if s is None and model is None:
-            raise ValueError("Perturbed: give s (array, .npy path or callable) or a trained model (or its .keras path)")
+            raise KvaeError("Perturbed: give s (array, .npy path or callable) or a trained model (or its .keras path)")
         self.model = None
         if s is None and not precompute:
             self.model, self.s_key = model, "on_the_fly"
@@ -154,16 +148,12 @@ class Perturbed(ShiftedPattern):
                 self.s = np.load(self.cache_path, allow_pickle=False)
             else:
                 self.s = np.asarray(compute(), np.float32).reshape(-1)
-                temp = f"{self.cache_path}.{os.getpid()}.tmp"
-                with open(temp, "wb") as f:
-                    np.save(f, self.s)
-                os.replace(temp, self.cache_path)
+                with atomic_path(self.cache_path) as temp:
+                    np.save(temp, self.s)
         if self.s.shape != (len(self.base),) or not np.all(np.isfinite(self.s)):
-            raise ValueError(f"Perturbed: s must hold one finite value per element, shape ({len(self.base)},), got {self.s.shape}")
+            raise KvaeError(f"Perturbed: s must hold one finite value per element, shape ({len(self.base)},), got {self.s.shape}")
 
     def _cache_path(self, cache_dir):
-        from kvae.data.stats import config_key
-
         key = json.dumps({"base": config_key(self.base), "s": self.s_key}, sort_keys=True, default=str)
         filename = f"perturbed_s-{self.base.name}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npy"
         directory = cache_dir
@@ -178,7 +168,7 @@ class Perturbed(ShiftedPattern):
         if self.model is not None:  # on the fly: the least-noisy code of the rendered (unperturbed) images
             s = tf.cast(self.model.encode(images, training=False)[0][:, self.latent], tf.float32)
         else:
-            s = tf.gather(tf.constant(self.s), index_tf(self.factor_sizes, factors))
+            s = tf.gather(tf.constant(self.s), self.factors_to_index_tf(factors))
         return self.pattern_tf(s)[..., None]
 
     def __repr__(self):
@@ -208,7 +198,7 @@ class PerturbationFactor(ShiftedPattern):
     def __init__(self, base, eps=0.1, num_values=32, pattern_seed=0, scale=1.0):
         super().__init__(base, eps, pattern_seed, scale)
         if isinstance(num_values, bool) or not isinstance(num_values, (int, np.integer)) or num_values < 2:
-            raise ValueError(f"PerturbationFactor: num_values must be an integer >= 2, got {num_values!r}")
+            raise KvaeError(f"PerturbationFactor: num_values must be an integer >= 2, got {num_values!r}")
         self.num_values = int(num_values)
         self.factor_names = tuple(self.base.factor_names) + ("s",)
         self.factor_sizes = tuple(self.base.factor_sizes) + (self.num_values,)
@@ -235,7 +225,7 @@ class UniformNoise(Wrapper):
         self.seed = int(seed)
 
     def perturbation(self, factors, images):
-        keys = noise.mix(index_tf(self.factor_sizes, factors), self.seed)
+        keys = noise.mix(self.factors_to_index_tf(factors), self.seed)
         return noise.uniform(keys, self.observation_shape, UNIFORM, -1.0, 1.0)
 
     def __repr__(self):
@@ -275,11 +265,9 @@ def _index_order(data, batch_size, label=None):
     """
     import keras
 
-    from kvae.data.pipeline import _to_float_tf, index_to_factors_tf
-
-    count, sizes = len(data), tuple(data.factor_sizes)
+    count = len(data)
     batches = tf.data.Dataset.range(0, count, batch_size).map(
-        lambda start: _to_float_tf(data.render_tf(index_to_factors_tf(sizes, tf.range(start, tf.minimum(start + batch_size, count))))),
+        lambda start: data.observations_tf(data.index_to_factors_tf(tf.range(start, tf.minimum(start + batch_size, count)))),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )

@@ -1,27 +1,18 @@
-"""tf.data pipelines: seeded, reproducible batches of ground-truth observations."""
+"""tf.data pipelines: seeded, reproducible batches of ground-truth observations for `model.fit`."""
 
 import numpy as np
 import tensorflow as tf
 
-from kvae.data import noise, pairs, registry
-from kvae.data.arguments import check_int, fail
-from kvae.data.ground_truth import GroundTruthData
+from kvae.data import pairs, sampling
+from kvae.data.arguments import check_int
+from kvae.data.registry import as_dataset
+from kvae.data.stats import dataset_stats
 from kvae.errors import KvaeError
 
-MODES = ("single", "pair")
+__all__ = ["MODES", "make_dataset"]
+
+MODES = ("single", "pair", "pair_with_labels")  # the values of a frame's `input_mode`
 PAIR_STREAM = 0x9A1F  # folded into a batch's seed for its pairs, apart from its factor columns
-
-
-def sample_factors_tf(factor_sizes, batch_size, seed):
-    """Uniform factors [batch_size, F] (int64), a stateless function of `seed` (int64 [2])."""
-    seed = tf.cast(seed, tf.int64)
-    columns = [
-        tf.random.stateless_uniform(
-            [batch_size], tf.random.experimental.stateless_fold_in(seed, i), 0, size, dtype=tf.int64
-        )
-        for i, size in enumerate(factor_sizes)
-    ]
-    return tf.stack(columns, axis=-1)
 
 
 def make_dataset(
@@ -48,53 +39,55 @@ def make_dataset(
     `repeat=False` it is one epoch: every element once, in a seeded order (the
     last batch may be smaller). A stochastic dataset (`data.stochastic`, e.g.
     Noisy-dSprites) gets one draw id per example, a function of `(seed, i,
-    position)`, so its noise is fresh per draw and just as reproducible.
+    position)`, so its noise is fresh per draw and just as reproducible
+    (`kvae.data.sampling`).
 
     Args:
         data: a `GroundTruthData` or a registered dataset name.
         batch_size: images (pairs) per batch.
         seed: integer seed.
-        mode: "single" (one image per example) or "pair" (two images that
-            differ in `k` factors, for weak supervision; `kvae.data.pairs`).
+        mode: what a frame trains on, its `input_mode` (one of `MODES`):
+            "single" (one image per example), "pair" (two images that differ in
+            `k` factors, for weak supervision; `kvae.data.pairs`), or
+            "pair_with_labels" (pairs and the mask of the factors that differ).
         standardize: False for images in [0, 1]; True to subtract the per-channel
             mean and divide by the std (`kvae.data.stats.dataset_stats`, computed
             once and cached); or a `(mean, std)` pair of per-channel values.
         repeat: infinite sampling (True) or one shuffled epoch (False).
         num_parallel_calls, deterministic: passed to `Dataset.map`.
         with_factors: also yield the factors: `(factors, images)` ([B, F], or
-            [B, 2, F] in pair mode).
+            [B, 2, F] for pairs).
         start: index of the first batch of the infinite stream (a resumed run
             passes its step count and continues the stream it was reading).
-        k: pair mode: factors changed per pair; None or -1 for k uniform in
+        k: pairs: factors changed per pair; None or -1 for k uniform in
             1..F-1 per pair (Locatello et al. 2020).
-        distinct: pair mode: every changed factor takes a new value (exactly k
+        distinct: pairs: every changed factor takes a new value (exactly k
             differ); False redraws it uniformly, as disentanglement_lib did.
-        with_labels: pair mode: also yield `changed`, float32 [B, F], the
-            multi-hot mask of the factors that differ.
+        with_labels: with mode "pair", the same as mode "pair_with_labels".
         render: False yields the int64 factors in place of the images ([B, F],
-            or [B, 2, F] in pair mode), for a model that renders them on the
+            or [B, 2, F] for pairs), for a model that renders them on the
             device (`kvae.distribute.render_inputs`).
 
     Returns:
-        A `tf.data.Dataset` of images [B, H, W, C], or in pair mode pairs
-        [B, 2, H, W, C] (then `(pairs, changed)` with `with_labels`); with
-        `with_factors` the factors come first. Ready for `model.fit(ds, ...)`.
+        A `tf.data.Dataset` of images [B, H, W, C], or pairs [B, 2, H, W, C],
+        or `(pairs, changed)` with `changed` float32 [B, F] the multi-hot mask
+        of the factors that differ; with `with_factors` the factors come first.
+        Ready for `model.fit(ds, ...)`.
     """
-    data = _as_data(data)
+    data = as_dataset(data)
     if mode not in MODES:
-        raise KvaeError(f"make_dataset: mode {mode!r} is not implemented; available modes: {', '.join(MODES)}")
-    if mode == "pair":
-        k = pairs.check_k(k, data.factor_sizes, distinct)
-    elif with_labels:
+        modes = ", ".join(MODES)
+        raise KvaeError(f"make_dataset: mode {mode!r} is not implemented; available modes: {modes}")
+    if with_labels and mode == "single":
         raise KvaeError("make_dataset: with_labels needs mode='pair' (the labels are the changed factors)")
+    with_labels = with_labels or mode == "pair_with_labels"
+    if mode != "single":
+        k = pairs.check_k(k, data.factor_sizes, distinct)
     normalize = _normalizer(data, standardize)
     seed = check_int("make_dataset", "seed", seed)
 
     def observe(factors, batch_index):
-        if not render:
-            return factors
-        draws = noise.mix(seed, batch_index, tf.range(tf.shape(factors)[0], dtype=tf.int64))
-        return normalize(_to_float_tf(render_tf(data, factors, draws)))
+        return normalize(sampling.observe(data, factors, seed, batch_index)) if render else factors
 
     def single(batch_index, factors):
         images = observe(factors, batch_index)
@@ -111,93 +104,16 @@ def make_dataset(
         out = ((factors,) if with_factors else ()) + out
         return out if len(out) > 1 else out[0]
 
-    batches = _indexed_factor_batches(data, batch_size, seed, repeat, num_parallel_calls, deterministic, start)
-    ds = batches.map(single if mode == "single" else pair, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
-    return ds.prefetch(tf.data.AUTOTUNE)
-
-
-def render_tf(data, factors, draws):
-    """`data.render_tf(factors)`, passing the draw ids [N] to a stochastic dataset."""
-    if getattr(data, "stochastic", False):
-        return data.render_tf(factors, draws)
-    return data.render_tf(factors)
-
-
-def factor_batches(
-    data, batch_size, seed, repeat=True, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True, start=0
-):
-    """int64 factor batches [B, F]: the sampling half of `make_dataset` (same arguments)."""
-    batches = _indexed_factor_batches(data, batch_size, seed, repeat, num_parallel_calls, deterministic, start)
-    return batches.map(lambda index, factors: factors)
-
-
-def _indexed_factor_batches(data, batch_size, seed, repeat, num_parallel_calls, deterministic, start):
-    """(batch index, int64 factors [B, F]) pairs; see `factor_batches`."""
-    data = _as_data(data)
-    _check_batch_size(batch_size)
-    seed = check_int("make_dataset", "seed", seed)
-    if repeat:
-        sizes = tuple(data.factor_sizes)
-        batches = lambda i: (i, sample_factors_tf(sizes, batch_size, tf.stack([tf.constant(seed, tf.int64), i])))
-        ds = tf.data.Dataset.counter(start=check_int("make_dataset", "start", start, low=0))
-    else:
-        order = tf.random.experimental.stateless_shuffle(tf.range(len(data), dtype=tf.int64), seed=[seed, 0])
-        batches = lambda i, indices: (i, index_to_factors_tf(data.factor_sizes, indices))
-        ds = tf.data.Dataset.from_tensor_slices(order).batch(batch_size).enumerate()
-    return ds.map(batches, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
-
-
-def channel_stats(data, n=4096, seed=0, batch_size=256):
-    """Per-channel mean and std (float32 [C] each) of `n` (rounded up to whole batches) sampled observations."""
-    data = _as_data(data)
-
-    def moments(images):
-        pixels = tf.cast(tf.reshape(images, (-1, images.shape[-1])), tf.float64)
-        return tf.reduce_sum(pixels, 0), tf.reduce_sum(tf.square(pixels), 0), tf.cast(tf.shape(pixels)[0], tf.float64)
-
-    batches = make_dataset(data, batch_size, seed).take(-(-n // batch_size)).map(moments)
-    total, total_sq, count = (np.sum(m, axis=0) for m in zip(*batches.as_numpy_iterator()))
-    mean = total / count
-    std = np.sqrt(np.maximum(total_sq / count - np.square(mean), 0.0))
-    return mean.astype(np.float32), std.astype(np.float32)
-
-
-def index_to_factors_tf(factor_sizes, indices):
-    """Graph version of `GroundTruthData.index_to_factors`: int64 [N] -> int64 [N, F]."""
-    dims = tf.constant(factor_sizes, tf.int64)
-    return tf.transpose(tf.unravel_index(tf.cast(indices, tf.int64), dims))
-
-
-def _to_float_tf(images):
-    """uint8 -> float32 / 255; float images -> float32 (as `ground_truth.to_float`)."""
-    if images.dtype == tf.uint8:
-        return tf.cast(images, tf.float32) / 255.0
-    return tf.cast(images, tf.float32)
-
-
-def _as_data(data):
-    if isinstance(data, str):
-        return registry.get(data)
-    if not isinstance(data, GroundTruthData):
-        raise fail("make_dataset", "data", "a GroundTruthData or a registered dataset name", data)
-    return data
-
-
-def _check_batch_size(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise KvaeError(f"batch_size must be a positive integer, got {batch_size!r}")
+    parallel = {"num_parallel_calls": num_parallel_calls, "deterministic": deterministic}
+    batches = sampling.factor_batches(data, batch_size, seed, repeat, start=start, **parallel)
+    return batches.map(single if mode == "single" else pair, **parallel).prefetch(tf.data.AUTOTUNE)
 
 
 def _normalizer(data, standardize):
     """The per-channel map applied to images in [0, 1]."""
     if standardize is False or standardize is None:
         return lambda images: images
-    if standardize is True:
-        from kvae.data.stats import dataset_stats
-
-        mean, std = dataset_stats(data)
-    else:
-        mean, std = standardize
+    mean, std = dataset_stats(data) if standardize is True else standardize
     channels = data.observation_shape[-1]
     mean, std = (np.broadcast_to(np.asarray(v, np.float32), (channels,)) for v in (mean, std))
     if np.any(std <= 0):

@@ -1,36 +1,33 @@
-"""Datasets by name, so a config can choose one: `kvae.data.get("xysquares")`."""
+"""Datasets by name, so a config can choose one: `kvae.data.get("xysquares", grid_spacing=2)`.
 
-from kvae.errors import KvaeError
+Every dataset registers itself where it is defined:
 
-_DATASETS = {}
+    @register("xysquares")
+    class XYSquares(ProceduralData): ...
+"""
 
+from kvae.data.arguments import fail
+from kvae.data.ground_truth import GroundTruthData
+from kvae.registry import Registry
 
-def register(name, cls=None):
-    """Registers a dataset class (or any factory) under `name`; usable as a decorator.
+__all__ = ["DATASETS", "as_dataset", "get", "get_class", "names", "register"]
 
-    File-backed datasets register themselves the same way when their module is
-    imported: `register("dsprites", DSprites)`.
-    """
-    if cls is None:
-        return lambda cls: register(name, cls)
-    if name in _DATASETS and _DATASETS[name] is not cls:
-        raise KvaeError(f"dataset name {name!r} is already registered to {_DATASETS[name].__name__}")
-    _DATASETS[name] = cls
-    return cls
+DATASETS = Registry("datasets")
 
-
-def names():
-    """The registered dataset names, sorted."""
-    return sorted(_DATASETS)
+register = DATASETS.register  # register(name, cls) or @register(name)
+get_class = DATASETS.get  # the class (or factory) registered under a name
+names = DATASETS.names  # the registered names, sorted
 
 
 def get(name, **kwargs):
     """Builds the dataset registered under `name` with `kwargs`."""
-    return get_class(name)(**kwargs)
+    return DATASETS.get(name)(**kwargs)
 
 
-def get_class(name):
-    """The class (or factory) registered under `name`."""
-    if name not in _DATASETS:
-        raise KvaeError(f"Unknown dataset {name!r}; known datasets: {', '.join(names())}")
-    return _DATASETS[name]
+def as_dataset(data, owner="make_dataset", argument="data"):
+    """`data` itself when it is a `GroundTruthData`, the dataset registered under it when it is a name."""
+    if isinstance(data, str):
+        return get(data)
+    if not isinstance(data, GroundTruthData):
+        raise fail(owner, argument, "a GroundTruthData or a registered dataset name", data)
+    return data

@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from kvae.data import files, noise
 from kvae.data.arguments import check_int
-from kvae.data.dsprites_variants import index_tf
+from kvae.data.ground_truth import GroundTruthData, flat_index_tf
 from kvae.data.registry import register
 
 SOURCE = "Run `kvae-download smallnorb`, or download the six smallnorb-*.mat files from https://cs.nyu.edu/~ylclab/data/norb-v1.0-small/ (gunzip them) into <data root>/small_norb/."
@@ -56,6 +56,7 @@ class SmallNORB(files.FileData):
     factor_sizes = (5, 9, 18, 6)
     observation_shape = (64, 64, 1)
     stochastic = True
+    render = GroundTruthData.render  # runs render_tf (the instance draw), not `FileData.render`
 
     def __init__(self, directory=None, factor_sizes=None, cache_dir=None, seed=0):
         self.factor_sizes = self.factor_sizes_argument(factor_sizes)
@@ -102,19 +103,12 @@ class SmallNORB(files.FileData):
 
         self.images = files.cached_array(self.name, "left64", sorted(paths.values()), build, cache_dir)
 
-    def render(self, factors, draws=None):
-        """Factor values [N, 4] -> uint8 [N, 64, 64, 1]; the instance from `draws` [N] (default the flat indices)."""
-        factors = tf.constant(self.check_factors(factors), tf.int64)
-        return self.render_tf(factors, None if draws is None else tf.constant(draws, tf.int64)).numpy()
-
     def render_tf(self, factors, draws=None):
-        """int64 factors [N, 4] (and draw ids [N]) -> uint8 images [N, 64, 64, 1]."""
+        """int64 factors [N, 4] (and draw ids [N], else the flat indices) -> uint8 images [N, 64, 64, 1]."""
         factors = tf.cast(factors, tf.int64)
-        if draws is None:
-            draws = index_tf(self.factor_sizes, factors)
-        unit = noise.uniform(noise.mix(draws, self.seed), (), INSTANCE)
+        unit = noise.uniform(noise.mix(self.draw_ids_tf(factors, draws), self.seed), (), INSTANCE)
         instance = tf.minimum(tf.cast(unit * self.num_instances, tf.int64), self.num_instances - 1)
         full = tf.concat([factors[:, :1], instance[:, None], factors[:, 1:]], axis=1)
-        index = index_tf(self.full_sizes, full)
+        index = flat_index_tf(self.full_sizes, full)
         images = tf.numpy_function(lambda i: self.images.read(i)[..., None], [index], tf.uint8, stateful=False)
         return tf.ensure_shape(images, (None, 64, 64, 1))

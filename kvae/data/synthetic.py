@@ -11,6 +11,7 @@ import zipfile
 
 import numpy as np
 
+from kvae.data.ground_truth import factor_grid
 from kvae.data.smallnorb import CHUNKS, DTYPES
 
 CHUNK = 8192
@@ -29,11 +30,6 @@ def _chunks(images, count):
         yield np.asarray(images)
 
 
-def grid(factor_sizes):
-    """Every factor combination, C-ordered: int64 [prod(sizes), F]."""
-    return np.stack(np.unravel_index(np.arange(int(np.prod(factor_sizes))), factor_sizes), axis=1).astype(np.int64)
-
-
 def write_npz(path, arrays, compressed=False):
     """Writes an `.npz` of `arrays` {name: (shape, dtype, array or images function)} by chunks."""
     method = zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED
@@ -48,7 +44,7 @@ def write_npz(path, arrays, compressed=False):
 
 def write_dsprites(path, factor_sizes=(3, 6, 40, 32, 32), images=None, compressed=True, seed=0):
     """dSprites `.npz` (`imgs`, `latents_classes`, `latents_values`) or `.hdf5` (`imgs`, `latents/classes`, `latents/values`)."""
-    classes = np.concatenate([np.zeros((int(np.prod(factor_sizes)), 1), np.int64), grid(factor_sizes)], axis=1)
+    classes = np.concatenate([np.zeros((int(np.prod(factor_sizes)), 1), np.int64), factor_grid(factor_sizes)], axis=1)
     values = classes.astype(np.float64)
     images = random_images((64, 64), 2, seed) if images is None else images
     if path.endswith(".npz"):
@@ -61,7 +57,7 @@ def write_dsprites(path, factor_sizes=(3, 6, 40, 32, 32), images=None, compresse
 
 def write_shapes3d(path, factor_sizes=(10, 10, 10, 8, 4, 15), images=None, seed=0):
     """`3dshapes.h5`: `images` [N, 64, 64, 3] uint8 and `labels` [N, 6] float64 (the factor values)."""
-    classes = grid(factor_sizes)
+    classes = factor_grid(factor_sizes)
     value_sets = [np.linspace(0, 0.9, 10), np.linspace(0, 0.9, 10), np.linspace(0, 0.9, 10),
                   np.linspace(0.75, 1.25, 8), np.arange(4.0), np.linspace(-30, 30, 15)]
     labels = np.stack([v[c] if len(v) == s else c / max(s - 1, 1) for v, c, s in zip(value_sets, classes.T, factor_sizes)], axis=1)
@@ -111,7 +107,7 @@ def write_smallnorb(directory, sizes=(5, 10, 9, 18, 6), seed=0):
     """
     os.makedirs(directory, exist_ok=True)
     rng = np.random.default_rng(seed)
-    features = grid(sizes)
+    features = factor_grid(sizes)
     features[:, 3] *= 2
     parts = [features[features[:, 1] % 2 == half] for half in (0, 1)]
     out_features, out_images = [], []

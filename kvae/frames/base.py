@@ -60,8 +60,10 @@ class VAE(keras.Model):
     its inputs from factors on the device (`render_inputs`).
 
     Two class attributes tell `kvae.training.train` what a frame needs:
-    `input_mode` ("single" images, "pair" of images sharing all but k factors,
-    or "pair_with_labels": pairs and the mask of the factors that changed), and
+    `input_mode`, one of `kvae.data.MODES`, passed as is to
+    `make_dataset(..., mode=frame.input_mode)` ("single" images, "pair" of images
+    sharing all but k factors, or "pair_with_labels": pairs and the mask of the
+    factors that changed), and
     `dataset_arguments`, a mapping of constructor argument to a function of
     the ground-truth dataset (e.g. `{"dataset_size": len}`) that `train` fills.
 

@@ -10,9 +10,8 @@ it (`fitting`) and finishes the run (`finishing`: model.keras, images, evaluatio
 results/train.json over the sessions, `interrupts` turns SIGINT/SIGTERM into `Interrupted`.
 """
 
-from kvae.training.fitting import pipeline_arguments
 from kvae.training.interrupts import Interrupted
 from kvae.training.session import train
 from kvae.training.settings import Settings
 
-__all__ = ["train", "Settings", "pipeline_arguments", "Interrupted"]
+__all__ = ["train", "Settings", "Interrupted"]

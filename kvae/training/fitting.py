@@ -13,24 +13,12 @@ from kvae.errors import KvaeError
 from kvae.training.building import trained_steps
 from kvae.training.interrupts import Interrupted
 
-__all__ = ["fit", "pipeline_arguments", "dataset_arguments"]
-
-
-def pipeline_arguments(input_mode, pair_k=1):
-    """The `make_dataset` arguments that yield what a frame's `input_mode` asks for."""
-    modes = {
-        "single": {},
-        "pair": {"mode": "pair", "k": pair_k},
-        "pair_with_labels": {"mode": "pair", "k": pair_k, "with_labels": True},
-    }
-    if input_mode not in modes:
-        raise KvaeError(f"unknown frame input_mode {input_mode!r}; expected one of {', '.join(modes)}")
-    return modes[input_mode]
+__all__ = ["fit", "dataset_arguments"]
 
 
 def dataset_arguments(vae, settings):
     """The `make_dataset` arguments of `vae`'s training batches (images, or factors rendered in the step)."""
-    return {**pipeline_arguments(vae.input_mode, settings.pair_k), "render": not settings.render_on_device}
+    return {"mode": vae.input_mode, "k": settings.pair_k, "render": not settings.render_on_device}
 
 
 def fit(vae, data, run, results, signals, settings, replicas):
