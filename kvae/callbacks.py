@@ -269,6 +269,8 @@ class TensorBoardLogger(StepCallback):
 
     A resumed run writes no step that an earlier session of the run already wrote, so
     TensorBoard shows each step once; its first window averages the steps after the resume.
+    Each write is flushed: placed before the `Checkpointer`, no checkpoint holds a step whose
+    summaries a kill -9 could lose (the resume would not write them again).
 
     Args:
         log_dir: TensorBoard directory.
@@ -338,11 +340,13 @@ class TensorBoardLogger(StepCallback):
                 tf.summary.scalar(f"kl_per_latent/{i}", float(value))
             for name, value in heldout_terms(self.model, self.heldout).items():
                 tf.summary.scalar(f"eval/{name}", value)
+        self.writer.flush()
 
     def write_metrics(self, step):
         with self.writer.as_default(step=step):
             for name, value in self.metrics(self.model, step).items():
                 tf.summary.scalar(f"metrics/{name}", value)
+        self.writer.flush()
 
     def write_images(self, step):
         from kvae.viz import grids, model_figures, traversals
@@ -351,6 +355,7 @@ class TensorBoardLogger(StepCallback):
         with self.writer.as_default(step=step):
             tf.summary.image("reconstructions", grids.labelled_reconstructions(self.model, self.images)[None])
             tf.summary.image("traversals", model_figures.figure_array(figure)[None])
+        self.writer.flush()
         self.imaged = step
 
 

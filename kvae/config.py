@@ -8,11 +8,14 @@ with small factory functions. Importing this module registers everything.
 import gin
 import keras
 
-from kvae import data, frames, metrics, nets
+from kvae import data, frames, metrics, nets, schedules
 
 for _cls in (*frames.FRAMES.values(), *nets.NETS.values()):
     gin.external_configurable(_cls, _cls.__name__)
 gin.external_configurable(frames.GVAE, "GroupVAE")  # operative configs written before GroupVAE became GVAE
+
+for _name, _cls in schedules.SCHEDULES.items():  # `BetaVAE.beta = @linear_schedule()`
+    gin.external_configurable(_cls, f"{_name}_schedule")
 
 _CONFIGURABLE_DATASETS = {}
 

@@ -2,7 +2,7 @@
 
     .kvae-run                the marker that says kvae made this directory (only such directories are overwritten)
     .kvae-lock               held by the process training the run (pid and host)
-    gin/operative.gin        the configuration the run was created with, written once
+    gin/operative.gin        the configuration the run was created with (its evaluation's added at the end)
     gin/resumes/<n>.gin      the settings changed by the n-th resume (steps, log frequencies, evaluation)
     checkpoints/             ckpt-<step>.keras (model + optimizer), the newest few
     model.keras              the final model
@@ -218,6 +218,17 @@ class RunDirectory:
         lines = [f"# Resume {number}, {datetime.datetime.now().isoformat(timespec='seconds')}: changed settings"]
         lines += [f"{key} = {now!r}  # was {was!r}" for key, (was, now) in changes.items()]
         io.write_atomic(os.path.join(self.resumes, f"{number}.gin"), "\n".join(lines) + "\n")
+
+    def complete_configuration(self, operative):
+        """Adds to gin/operative.gin the configurables of `operative` it lacks: those first used after the run
+        was created (the evaluation metrics, e.g. `mig.num_train`). The bindings it holds stay as they were."""
+        with open(self.gin) as f:
+            text = f.read()
+        fixed = _bindings(text)
+        parts = [(part, _bindings(part)) for part in operative.split("\n\n")]
+        added = [part for part, bindings in parts if bindings and not bindings.keys() & fixed.keys()]
+        if added:
+            io.write_atomic(self.gin, "\n\n".join([text.rstrip("\n"), *added]).rstrip("\n") + "\n")
 
     # Checkpoints --------------------------------------------------------------
 

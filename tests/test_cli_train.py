@@ -46,6 +46,7 @@ def test_run_directory_tensorboard_and_refusal(tmp_path):
 
     operative = (model_dir / "gin" / "operative.gin").read_text()
     assert "BetaVAE.beta = 3.0" in operative and "train.steps = 6" in operative
+    assert "mig.num_train = 300" in operative  # the evaluation's settings too: written once the run is finished
     train = json.loads((model_dir / "results" / "train.json").read_text())
     assert train["status"] == "finished" and train["steps"] == 6 and train["model"] == "BetaVAE"
     assert len(train["kl_per_latent"]) == 4

@@ -4,8 +4,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from kvae import distribute, losses
-from kvae.data.arguments import check_int, fail
+from kvae import distribute, losses, schedules
+from kvae.data.arguments import check_float, check_int, fail
 from kvae.errors import KvaeError
 from kvae.frames.registry import FRAMES
 
@@ -68,6 +68,11 @@ class VAE(keras.Model):
     `dataset_arguments`, a mapping of constructor argument to a function of
     the ground-truth dataset (e.g. `{"dataset_size": len}`) that `train` fills.
 
+    A frame's scalar hyperparameters may follow a schedule of the optimizer step
+    (`kvae.schedules`): the constructor checks each with `hyperparameter`, the
+    step reads it with `current`, and `get_config` writes it with
+    `kvae.schedules.serialize`. A scheduled value is logged as a term of its name.
+
     Args:
         encoder: layer mapping images to `(mean, logvar)`, with a `latent_dim`.
         decoder: layer mapping codes to logits of the images.
@@ -96,6 +101,7 @@ class VAE(keras.Model):
         self._track_variable(self.seed_generator.state)  # saved with the weights, so a resume continues the draws
         names = ("loss", "reconstruction", "kl", "regularizer", "elbo") + tuple(self.tracked_terms)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.scheduled = {}  # hyperparameter name -> its schedule (`hyperparameter`), logged as a term
         self.kl_per_latent = VectorMean(self.latent_dim, name="kl_per_latent")
         self.render_inputs = None  # factors -> images inside the step (`kvae.distribute.render_inputs`)
 
@@ -135,6 +141,31 @@ class VAE(keras.Model):
         z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
         return self.reconstruction_loss.activation(self.decode(z))
 
+    # Hyperparameters ---------------------------------------------------------
+
+    def hyperparameter(self, name, value, low=None, high=None):
+        """A scalar hyperparameter checked: a number in [low, high], or a `kvae.schedules.Schedule` (or
+        its config) of the optimizer step, logged as the term `name`. The step reads it with `current`."""
+        value = schedules.deserialize(value, type(self).__name__, name)
+        if not isinstance(value, schedules.Schedule):
+            return check_float(type(self).__name__, name, value, low, high)
+        if name not in self.trackers:
+            self.trackers[name] = keras.metrics.Mean(name=name)
+        self.scheduled[name] = value
+        return value
+
+    @property
+    def step(self):
+        """The optimizer's step (its `iterations`, 0 before `compile`), which schedules follow."""
+        optimizer = getattr(self, "optimizer", None)
+        return optimizer.iterations if optimizer is not None else 0
+
+    def current(self, value, step=None):
+        """A hyperparameter's value at `step` (default: the current step): a number, or a schedule's value."""
+        if not isinstance(value, schedules.Schedule):
+            return value
+        return value(self.step if step is None else step)
+
     # Loss --------------------------------------------------------------------
 
     def reconstruction_term(self, x, z, training=False):
@@ -172,6 +203,7 @@ class VAE(keras.Model):
             "kl": kl,
             "elbo": -(reconstruction + kl),
             "kl_per_latent": kl_per_latent,
+            **{name: schedule(self.step) for name, schedule in self.scheduled.items() if name not in terms},
             **terms,
         }
 

@@ -4,8 +4,8 @@ import math
 
 from keras import ops
 
-from kvae import distribute, losses
-from kvae.data.arguments import check_bool, check_choice, check_float, check_int
+from kvae import distribute, losses, schedules
+from kvae.data.arguments import check_bool, check_choice, check_int
 from kvae.errors import KvaeError
 from kvae.frames.base import VAE
 from kvae.frames.registry import FRAMES
@@ -87,6 +87,7 @@ class BetaTCVAE(VAE):
         sampling: "mws" (minibatch-weighted) or "mss" (minibatch-stratified).
         decomposed: use the weighted decomposition in place of KL + (beta - 1) * TC.
         alpha, gamma: weights of the MI and of the dimension-wise KL when `decomposed`.
+        (beta, alpha and gamma may be schedules, `kvae.schedules`.)
     """
 
     tracked_terms = ("mutual_information", "tc", "dimension_kl")
@@ -113,26 +114,27 @@ class BetaTCVAE(VAE):
             )
         self.dataset_size = check_int(owner, "dataset_size (the number of training examples)", dataset_size, low=1)
         self.sampling = check_choice(owner, "sampling", sampling, SAMPLINGS)
-        self.beta = check_float(owner, "beta", beta, low=0)
+        self.beta = self.hyperparameter("beta", beta, low=0)
         self.decomposed = check_bool(owner, "decomposed", decomposed)
-        self.alpha = check_float(owner, "alpha", alpha, low=0)
-        self.gamma = check_float(owner, "gamma", gamma, low=0)
+        self.alpha = self.hyperparameter("alpha", alpha, low=0)
+        self.gamma = self.hyperparameter("gamma", gamma, low=0)
 
     def regularizer(self, kl, z_mean, z_logvar, z_sampled):
         mi, tc, dimension_kl = kl_decomposition(z_sampled, z_mean, z_logvar, self.dataset_size, self.sampling)
         if self.decomposed:
-            regularizer = self.alpha * mi + self.beta * tc + self.gamma * dimension_kl
+            alpha, beta, gamma = (self.current(w) for w in (self.alpha, self.beta, self.gamma))
+            regularizer = alpha * mi + beta * tc + gamma * dimension_kl
         else:
-            regularizer = kl + (self.beta - 1.0) * tc
+            regularizer = kl + (self.current(self.beta) - 1.0) * tc
         return {"regularizer": regularizer, "mutual_information": mi, "tc": tc, "dimension_kl": dimension_kl}
 
     def get_config(self):
         return {
             **super().get_config(),
-            "beta": self.beta,
+            "beta": schedules.serialize(self.beta),
             "dataset_size": self.dataset_size,
             "sampling": self.sampling,
             "decomposed": self.decomposed,
-            "alpha": self.alpha,
-            "gamma": self.gamma,
+            "alpha": schedules.serialize(self.alpha),
+            "gamma": schedules.serialize(self.gamma),
         }

@@ -1,6 +1,6 @@
 """beta-VAE (Higgins et al. 2017)."""
 
-from kvae.data.arguments import check_float
+from kvae import schedules
 from kvae.frames.base import VAE
 from kvae.frames.registry import FRAMES
 
@@ -10,15 +10,15 @@ class BetaVAE(VAE):
     """beta-VAE: `reconstruction + beta * KL` (Higgins et al. 2017).
 
     Args:
-        beta: weight of the KL term; 1 is the plain VAE.
+        beta: weight of the KL term; 1 is the plain VAE (or a schedule, `kvae.schedules`).
     """
 
     def __init__(self, encoder, decoder, beta=1.0, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
-        self.beta = check_float(type(self).__name__, "beta", beta, low=0)
+        self.beta = self.hyperparameter("beta", beta, low=0)
 
     def regularizer(self, kl, z_mean, z_logvar, z_sampled):
-        return self.beta * kl
+        return self.current(self.beta) * kl
 
     def get_config(self):
-        return {**super().get_config(), "beta": self.beta}
+        return {**super().get_config(), "beta": schedules.serialize(self.beta)}

@@ -2,8 +2,8 @@
 
 from keras import ops
 
-from kvae import distribute
-from kvae.data.arguments import check_choice, check_float
+from kvae import distribute, schedules
+from kvae.data.arguments import check_choice
 from kvae.frames.base import VAE
 from kvae.frames.registry import FRAMES
 
@@ -47,6 +47,7 @@ class DIPVAE(VAE):
         lambda_od: weight of the off-diagonal entries.
         lambda_d_factor: weight of the diagonal entries relative to `lambda_od`.
         dip_type: "i" or "ii".
+        (lambda_od and lambda_d_factor may be schedules, `kvae.schedules`.)
     """
 
     tracked_terms = ("dip",)
@@ -54,19 +55,20 @@ class DIPVAE(VAE):
     def __init__(self, encoder, decoder, lambda_od=10.0, lambda_d_factor=10.0, dip_type="i", **kwargs):
         super().__init__(encoder, decoder, **kwargs)
         owner = type(self).__name__
-        self.lambda_od = check_float(owner, "lambda_od", lambda_od, low=0)
-        self.lambda_d_factor = check_float(owner, "lambda_d_factor", lambda_d_factor, low=0)
+        self.lambda_od = self.hyperparameter("lambda_od", lambda_od, low=0)
+        self.lambda_d_factor = self.hyperparameter("lambda_d_factor", lambda_d_factor, low=0)
         self.dip_type = check_choice(owner, "dip_type", dip_type, DIP_TYPES)
 
     def regularizer(self, kl, z_mean, z_logvar, z_sampled):
         covariance = dip_covariance(distribute.all_gather(z_mean), distribute.all_gather(z_logvar), self.dip_type)
-        dip = dip_penalty(covariance, self.lambda_od, self.lambda_d_factor * self.lambda_od)
+        lambda_od = self.current(self.lambda_od)
+        dip = dip_penalty(covariance, lambda_od, self.current(self.lambda_d_factor) * lambda_od)
         return {"regularizer": kl + dip, "dip": dip}
 
     def get_config(self):
         return {
             **super().get_config(),
-            "lambda_od": self.lambda_od,
-            "lambda_d_factor": self.lambda_d_factor,
+            "lambda_od": schedules.serialize(self.lambda_od),
+            "lambda_d_factor": schedules.serialize(self.lambda_d_factor),
             "dip_type": self.dip_type,
         }

@@ -4,8 +4,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from kvae import distribute
-from kvae.data.arguments import check_float, fail
+from kvae import distribute, schedules
+from kvae.data.arguments import fail
 from kvae.frames.base import VAE
 from kvae.frames.registry import FRAMES
 from kvae.nets.discriminator import Discriminator
@@ -29,7 +29,7 @@ class FactorVAE(VAE):
     discriminator's optimizer is a `LossScaleOptimizer` as well.
 
     Args:
-        gamma: weight of the total correlation.
+        gamma: weight of the total correlation (or a schedule, `kvae.schedules`).
         discriminator: a layer mapping codes to 2 logits; default the MLP of
             Kim & Mnih (`kvae.nets.Discriminator`).
         discriminator_optimizer: a Keras optimizer (or its config); default
@@ -42,7 +42,7 @@ class FactorVAE(VAE):
     def __init__(self, encoder, decoder, gamma=10.0, discriminator=None, discriminator_optimizer=None, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
         owner = type(self).__name__
-        self.gamma = check_float(owner, "gamma", gamma, low=0)
+        self.gamma = self.hyperparameter("gamma", gamma, low=0)
         if discriminator is not None and not isinstance(discriminator, keras.layers.Layer):
             raise fail(owner, "discriminator", "a Keras layer mapping codes to 2 logits", discriminator)
         self.discriminator = discriminator or Discriminator()
@@ -90,7 +90,7 @@ class FactorVAE(VAE):
             + ops.mean(ops.cast(product[:, 1] > product[:, 0], "float32"))
         )
         return {
-            "regularizer": kl + self.gamma * tc,
+            "regularizer": kl + self.current(self.gamma) * tc,
             "tc": tc,
             "discriminator_loss": discriminator_loss,
             "discriminator_accuracy": accuracy,
@@ -111,7 +111,7 @@ class FactorVAE(VAE):
     def get_config(self):
         return {
             **super().get_config(),
-            "gamma": self.gamma,
+            "gamma": schedules.serialize(self.gamma),
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "discriminator_optimizer": keras.optimizers.serialize(self.discriminator_optimizer),
         }
