@@ -18,8 +18,19 @@ from kvae import io, losses
 from kvae.errors import KvaeError
 
 __all__ = [
-    "StepCallback", "StepLogs", "Progress", "StopAtStep", "StopOnRequest", "Checkpointer", "TensorBoardLogger",
-    "DivergenceGuard", "Diverged", "list_checkpoints", "last_written_step", "heldout_terms", "MetricsDuringTraining",
+    "StepCallback",
+    "StepLogs",
+    "Progress",
+    "StopAtStep",
+    "StopOnRequest",
+    "Checkpointer",
+    "TensorBoardLogger",
+    "DivergenceGuard",
+    "Diverged",
+    "list_checkpoints",
+    "last_written_step",
+    "heldout_terms",
+    "MetricsDuringTraining",
 ]
 
 
@@ -122,7 +133,9 @@ class Progress(StepCallback):
     def on_step_end(self, step, logs):
         self.window.add(_scalars(logs), self.executed)
         if self.bar and (time.time() - self.drawn_at > 0.1 or step >= self.total):
-            self._draw(step, {name: total / self.window.counts[name] for name, total in self.window.sums.items()})
+            self._draw(
+                step, {name: total / self.window.counts[name] for name, total in self.window.sums.items()}
+            )
         if step % self.every == 0 or step >= self.total:
             means = self.window.pop()
             if not self.bar:
@@ -138,7 +151,8 @@ class Progress(StepCallback):
     def line(self, step, means):
         """`step S/T  R img/s  name value ...  ETA h:mm:ss` for the window that ends at `step`."""
         rate = (step - self.since_step) / max(time.time() - self.since, 1e-9)
-        return f"step {step}/{self.total}  {rate * self.batch_size:.0f} img/s  {_terms(means)}  ETA {self._eta(step, rate)}"
+        images = f"{rate * self.batch_size:.0f} img/s"
+        return f"step {step}/{self.total}  {images}  {_terms(means)}  ETA {self._eta(step, rate)}"
 
     def _eta(self, step, rate):
         """Time left at the mean rate since the first line (the first window holds the compilation)."""
@@ -166,16 +180,25 @@ class Progress(StepCallback):
         text = f" {step}/{self.total}  {_terms(means, 3)}  ETA {self._eta(step, rate)}"
         size = max(10, min(30, width - len(text) - 3))
         filled = int(done * size)
-        self.stream.write("\r" + f"[{'=' * filled}{'.' * (size - filled)}]{text}"[: width - 1].ljust(width - 1))
+        self.stream.write(
+            "\r" + f"[{'=' * filled}{'.' * (size - filled)}]{text}"[: width - 1].ljust(width - 1)
+        )
         self.stream.flush()
         self.drawn, self.drawn_at = True, time.time()
 
 
-ORDER = ("loss", "reconstruction", "kl", "regularizer")  # first in a progress line; elbo = -(reconstruction + kl) left out
+ORDER = (
+    "loss",
+    "reconstruction",
+    "kl",
+    "regularizer",
+)  # first in a progress line; elbo = -(reconstruction + kl) left out
 
 
 def _terms(means, limit=None):
-    names = sorted((n for n in means if n != "elbo"), key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
+    names = sorted(
+        (n for n in means if n != "elbo"), key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n)
+    )
     return "  ".join(f"{name} {means[name]:.4g}" for name in names[:limit])
 
 
@@ -283,8 +306,16 @@ class TensorBoardLogger(StepCallback):
         metrics_every: steps between calls of `metrics`.
     """
 
-    def __init__(self, log_dir, images, scalar_every=100, image_every=1000, heldout=None, metrics=None,
-                 metrics_every=None):
+    def __init__(
+        self,
+        log_dir,
+        images,
+        scalar_every=100,
+        image_every=1000,
+        heldout=None,
+        metrics=None,
+        metrics_every=None,
+    ):
         super().__init__()
         self.log_dir = log_dir
         self.images = np.asarray(images, np.float32)
@@ -388,8 +419,14 @@ class MetricsDuringTraining:
         report: called with a one-line summary after each evaluation (e.g. `Progress.message`).
     """
 
-    SIZES = {"num_train": 1000, "num_test": 500, "num_eval": 500, "num_variance_estimate": 1000,
-             "num_points": 1000, "num_data_points": 300}
+    SIZES = {
+        "num_train": 1000,
+        "num_test": 500,
+        "num_eval": 500,
+        "num_variance_estimate": 1000,
+        "num_points": 1000,
+        "num_data_points": 300,
+    }
 
     def __init__(self, data, names, seed, report=None):
         from kvae import config
@@ -421,8 +458,13 @@ class MetricsDuringTraining:
         try:
             columns = {}
             for name, fn in self.fns.items():
-                values = fn(self.data, representation, self.seed, **self.arguments(name),
-                            **evaluation.model_arguments(name, model))
+                values = fn(
+                    self.data,
+                    representation,
+                    self.seed,
+                    **self.arguments(name),
+                    **evaluation.model_arguments(name, model),
+                )
                 columns.update(scalar_columns(name, values))
         finally:
             quiet.setLevel(level)
@@ -453,13 +495,19 @@ class DivergenceGuard(StepCallback):
             raise KvaeError(f"on_nan: expected 'stop' or 'skip_step', got {on_nan!r}")
         self.on_nan = on_nan
         self.skipped = []
-        self._dropped = tf.Variable(0, dtype=tf.int64, trainable=False)  # steps whose gradients were not finite
+        self._dropped = tf.Variable(
+            0, dtype=tf.int64, trainable=False
+        )  # steps whose gradients were not finite
         self._broken = tf.Variable(False, trainable=False)  # an update made a weight non-finite
         self._seen = 0
 
     def set_model(self, model):
         super().set_model(model)
-        optimizers = {id(value): value for value in vars(model).values() if isinstance(value, keras.optimizers.Optimizer)}
+        optimizers = {
+            id(value): value
+            for value in vars(model).values()
+            if isinstance(value, keras.optimizers.Optimizer)
+        }
         optimizers[id(model.optimizer)] = model.optimizer
         for optimizer in optimizers.values():
             if not getattr(optimizer.apply_gradients, "kvae_guarded", False):
@@ -486,7 +534,9 @@ class DivergenceGuard(StepCallback):
                 return tf.constant(1, tf.int64)
 
             self._dropped.assign_add(tf.cond(_all_finite(g for g, _ in grads_and_vars), apply, drop))
-            self._broken.assign(tf.logical_or(self._broken, tf.logical_not(_all_finite(v for _, v in grads_and_vars))))
+            self._broken.assign(
+                tf.logical_or(self._broken, tf.logical_not(_all_finite(v for _, v in grads_and_vars)))
+            )
 
         guarded.kvae_guarded = True
         return guarded
@@ -505,7 +555,9 @@ class DivergenceGuard(StepCallback):
         if self.on_nan == "stop":
             raise Diverged(step, term)
         self.skipped.append(step)
-        print(f"kvae: step {step} skipped: {term} is not finite (train.on_nan = 'skip_step')", file=sys.stderr)
+        print(
+            f"kvae: step {step} skipped: {term} is not finite (train.on_nan = 'skip_step')", file=sys.stderr
+        )
         for name in nonfinite:
             del logs[name]
         self.model.reset_metrics()

@@ -70,7 +70,9 @@ def optimizer(name="adam", learning_rate=1e-4, beta_1=0.9, beta_2=0.999, epsilon
     try:
         return keras.optimizers.get({"class_name": name, "config": config})
     except ValueError:
-        raise ValueError(f"unknown optimizer {name!r}; expected a Keras optimizer name such as adam, adamw, sgd, rmsprop") from None
+        raise ValueError(
+            f"unknown optimizer {name!r}; expected a Keras optimizer name such as adam, adamw, sgd, rmsprop"
+        ) from None
 
 
 _CONFIGURABLE_METRICS = {name: gin.external_configurable(fn, name) for name, fn in metrics.METRICS.items()}

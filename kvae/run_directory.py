@@ -1,15 +1,15 @@
 """The run directory: one directory per training run.
 
-    .kvae-run                the marker that says kvae made this directory (only such directories are overwritten)
-    .kvae-lock               held by the process training the run (pid and host)
-    gin/operative.gin        the configuration the run was created with (its evaluation's added at the end)
-    gin/resumes/<n>.gin      the settings changed by the n-th resume (steps, log frequencies, evaluation)
-    checkpoints/             ckpt-<step>.keras (model + optimizer), the newest few
-    model.keras              the final model
-    tensorboard/             scalars and image grids
-    results/train.json       status, steps, seconds (accumulated over sessions), final values of every term
-    results/eval/<r>/<m>.json  each evaluation metric m of the representation r (mean, sample)
-    images/                  reconstructions, traversals and samples (PNG)
+.kvae-run                the marker that says kvae made this directory (only such directories are overwritten)
+.kvae-lock               held by the process training the run (pid and host)
+gin/operative.gin        the configuration the run was created with (its evaluation's added at the end)
+gin/resumes/<n>.gin      the settings changed by the n-th resume (steps, log frequencies, evaluation)
+checkpoints/             ckpt-<step>.keras (model + optimizer), the newest few
+model.keras              the final model
+tensorboard/             scalars and image grids
+results/train.json       status, steps, seconds (accumulated over sessions), final values of every term
+results/eval/<r>/<m>.json  each evaluation metric m of the representation r (mean, sample)
+images/                  reconstructions, traversals and samples (PNG)
 """
 
 import contextlib
@@ -35,9 +35,22 @@ ENTRIES = (MARKER, LOCK, "gin", "checkpoints", "model.keras", "tensorboard", "re
 #: Bindings a resume may change; any other change of the operative configuration is refused.
 RESUMABLE_SETTINGS = tuple(
     f"train.{name}"
-    for name in ("steps", "log_every", "image_every", "checkpoint_every", "keep_checkpoints", "eval_metrics",
-                 "jit_compile", "verbose", "on_nan", "strategy", "devices", "precision", "steps_per_execution",
-                 "render_on_device")
+    for name in (
+        "steps",
+        "log_every",
+        "image_every",
+        "checkpoint_every",
+        "keep_checkpoints",
+        "eval_metrics",
+        "jit_compile",
+        "verbose",
+        "on_nan",
+        "strategy",
+        "devices",
+        "precision",
+        "steps_per_execution",
+        "render_on_device",
+    )
 )
 
 
@@ -62,13 +75,13 @@ class RunDirectory:
         self.images = os.path.join(self.root, "images")
 
     def eval_results(self, metric, representation="mean"):
-        """results/eval/<representation>/<metric>.json: evaluations of other representations never overwrite it."""
+        """results/eval/<representation>/<metric>.json (other representations never overwrite it)."""
         return os.path.join(self.results, "eval", representation, f"{metric}.json")
 
     # State -------------------------------------------------------------------
 
     def is_run(self):
-        """Whether kvae made this directory: its marker, or (runs older than the marker) only kvae's entries."""
+        """Whether kvae made this directory: its marker, or (runs older than it) only kvae's entries."""
         if os.path.exists(self.marker):
             return True
         entries = os.listdir(self.root) if os.path.isdir(self.root) else []
@@ -94,8 +107,12 @@ class RunDirectory:
         if not os.path.exists(self.root):
             return
         if not os.path.isdir(self.root):
-            raise RunDirectoryError(f"model_dir {self.root} exists and is not a directory; expected a run directory")
-        entries = set(os.listdir(self.root)) - {LOCK}  # a lock alone: a new run, or one killed before it began
+            raise RunDirectoryError(
+                f"model_dir {self.root} exists and is not a directory; expected a run directory"
+            )
+        entries = set(os.listdir(self.root)) - {
+            LOCK
+        }  # a lock alone: a new run, or one killed before it began
         if not entries:
             return
         if not self.is_run():
@@ -107,15 +124,16 @@ class RunDirectory:
             foreign = sorted(entries - set(ENTRIES))
             if foreign:
                 raise RunDirectoryError(
-                    f"--overwrite refused: model_dir {self.root} holds files kvae did not write ({', '.join(foreign)}); "
-                    "move them away first"
+                    f"--overwrite refused: model_dir {self.root} holds files kvae did not write "
+                    f"({', '.join(foreign)}); move them away first"
                 )
             return
         state = self.train_state()
         if state.get("status") == "finished" and (steps is None or steps <= state["steps"]):
             raise RunDirectoryError(
-                f"model_dir {self.root} holds a finished run of {state['steps']} steps; raise train.steps above "
-                f"{state['steps']} to extend it (given {steps}), or pass --overwrite to replace it"
+                f"model_dir {self.root} holds a finished run of {state['steps']} steps; "
+                f"raise train.steps above {state['steps']} to extend it (given {steps}), "
+                "or pass --overwrite to replace it"
             )
 
     # Writing (under the lock) --------------------------------------------------
@@ -133,7 +151,10 @@ class RunDirectory:
             io.write_atomic(self.marker, "a kvae run directory: kvae-train --overwrite may delete it\n")
         removed = io.remove_temporary_files(self.root)
         if removed:
-            print(f"kvae: removed {len(removed)} temporary file(s) of interrupted writes in {self.root}", file=sys.stderr)
+            print(
+                f"kvae: removed {len(removed)} temporary file(s) of interrupted writes in {self.root}",
+                file=sys.stderr,
+            )
 
     @contextlib.contextmanager
     def lock(self):
@@ -179,8 +200,8 @@ class RunDirectory:
     def _locked_message(self, holder):
         pid, _, host = holder.partition(" ")
         return (
-            f"model_dir {self.root} is in use by process {pid} on {host or 'this host'} (lock {self.lock_file}); "
-            "expected a run no other process trains: wait for it to end"
+            f"model_dir {self.root} is in use by process {pid} on {host or 'this host'} "
+            f"(lock {self.lock_file}); expected a run no other process trains: wait for it to end"
         )
 
     # Configuration ------------------------------------------------------------
@@ -197,31 +218,39 @@ class RunDirectory:
         with open(self.gin) as f:
             was = _bindings(f.read())
         now = _bindings(operative)
-        changes = {key: (was[key], now[key]) for key in sorted(was.keys() & now.keys()) if was[key] != now[key]}
+        changes = {
+            key: (was[key], now[key]) for key in sorted(was.keys() & now.keys()) if was[key] != now[key]
+        }
         refused = {key: change for key, change in changes.items() if key not in RESUMABLE_SETTINGS}
         if refused:
             diff = "; ".join(f"{key}: {a!r} -> {b!r}" for key, (a, b) in refused.items())
             raise RunDirectoryError(
-                f"model_dir {self.root} was created with another configuration ({diff}); a resume may change only "
-                f"{', '.join(s.split('.')[1] for s in RESUMABLE_SETTINGS)}: use a new model_dir or --overwrite"
+                f"model_dir {self.root} was created with another configuration ({diff}); "
+                f"a resume may change only {', '.join(s.split('.')[1] for s in RESUMABLE_SETTINGS)}: "
+                "use a new model_dir or --overwrite"
             )
         return changes
 
     def record_configuration(self, operative, changes):
-        """Writes gin/operative.gin at creation, or the allowed `changes` of a resume to gin/resumes/<n>.gin."""
+        """Writes gin/operative.gin at creation, or a resume's allowed `changes` to gin/resumes/<n>.gin."""
         if not os.path.exists(self.gin):
             io.write_atomic(self.gin, operative)
             return
         if not changes:
             return
         number = len(os.listdir(self.resumes)) + 1 if os.path.isdir(self.resumes) else 1
-        lines = [f"# Resume {number}, {datetime.datetime.now().isoformat(timespec='seconds')}: changed settings"]
+        lines = [
+            f"# Resume {number}, {datetime.datetime.now().isoformat(timespec='seconds')}: changed settings"
+        ]
         lines += [f"{key} = {now!r}  # was {was!r}" for key, (was, now) in changes.items()]
         io.write_atomic(os.path.join(self.resumes, f"{number}.gin"), "\n".join(lines) + "\n")
 
     def complete_configuration(self, operative):
-        """Adds to gin/operative.gin the configurables of `operative` it lacks: those first used after the run
-        was created (the evaluation metrics, e.g. `mig.num_train`). The bindings it holds stay as they were."""
+        """Adds to gin/operative.gin the configurables of `operative` it lacks.
+
+        Those are the ones first used after the run was created (the evaluation metrics, e.g.
+        `mig.num_train`). The bindings it holds stay as they were.
+        """
         with open(self.gin) as f:
             text = f.read()
         fixed = _bindings(text)
@@ -242,14 +271,20 @@ class RunDirectory:
         for i, name in enumerate(reversed(found)):
             try:
                 return load(os.path.join(self.checkpoints, name))
-            except Exception as error:  # a truncated zip, an empty file, a missing member: Keras says many things
+            except (
+                Exception
+            ) as error:  # a truncated zip, an empty file, a missing member: Keras says many things
                 reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
                 if i + 1 == len(found):
                     raise RunDirectoryError(
-                        f"no readable checkpoint in {self.checkpoints}: all {len(found)} are unreadable ({found[-1]}, the "
-                        "newest, too); expected at least one intact checkpoint to resume from (or pass --overwrite)"
+                        f"no readable checkpoint in {self.checkpoints}: all {len(found)} are unreadable "
+                        f"({found[-1]}, the newest, too); expected at least one intact checkpoint to resume from "
+                        "(or pass --overwrite)"
                     ) from None
-                print(f"kvae: checkpoint {name} is unreadable ({reason}); resuming from {found[-i - 2]}", file=sys.stderr)
+                print(
+                    f"kvae: checkpoint {name} is unreadable ({reason}); resuming from {found[-i - 2]}",
+                    file=sys.stderr,
+                )
         return None
 
 

@@ -35,7 +35,9 @@ def kvae_train(model_dir, *bindings, configs=("models/beta_vae.gin", "datasets/x
 
 
 def run(command, timeout=240):
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, cwd=REPO)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, cwd=REPO
+    )
 
 
 def test_run_directory_tensorboard_and_refusal(tmp_path):
@@ -46,7 +48,9 @@ def test_run_directory_tensorboard_and_refusal(tmp_path):
 
     operative = (model_dir / "gin" / "operative.gin").read_text()
     assert "BetaVAE.beta = 3.0" in operative and "train.steps = 6" in operative
-    assert "mig.num_train = 300" in operative  # the evaluation's settings too: written once the run is finished
+    assert (
+        "mig.num_train = 300" in operative
+    )  # the evaluation's settings too: written once the run is finished
     train = json.loads((model_dir / "results" / "train.json").read_text())
     assert train["status"] == "finished" and train["steps"] == 6 and train["model"] == "BetaVAE"
     assert len(train["kl_per_latent"]) == 4
@@ -60,11 +64,22 @@ def test_run_directory_tensorboard_and_refusal(tmp_path):
     model = keras.saving.load_model(str(model_dir / "model.keras"))
     assert int(model.optimizer.iterations.numpy()) == 6 and model.beta == 3.0
 
-    events = EventAccumulator(glob.glob(str(model_dir / "tensorboard" / "events.*"))[0], size_guidance={"tensors": 0})
+    events = EventAccumulator(
+        glob.glob(str(model_dir / "tensorboard" / "events.*"))[0], size_guidance={"tensors": 0}
+    )
     events.Reload()
     tags = set(events.Tags()["tensors"])
-    for tag in ("train/loss", "train/reconstruction", "train/kl", "train/regularizer", "train/elbo",
-                "train/learning_rate", "kl_per_latent/0", "reconstructions", "traversals"):
+    for tag in (
+        "train/loss",
+        "train/reconstruction",
+        "train/kl",
+        "train/regularizer",
+        "train/elbo",
+        "train/learning_rate",
+        "kl_per_latent/0",
+        "reconstructions",
+        "traversals",
+    ):
         assert tag in tags, tag
     assert [e.step for e in events.Tensors("train/loss")] == [2, 4, 6]
     learning_rate = tf.make_ndarray(events.Tensors("train/learning_rate")[0].tensor_proto)

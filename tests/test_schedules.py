@@ -25,22 +25,35 @@ def no_gin_bindings_left():
     yield
     gin.clear_config()
 
+
 # Each schedule's values at known steps, computed by hand.
 VALUES = {
     "constant": (schedules.Constant(3.0), {0: 3.0, 1: 3.0, 10**6: 3.0}),
-    "linear": (schedules.Linear(1.0, 5.0, end_step=110, start_step=10),
-               {0: 1.0, 10: 1.0, 35: 2.0, 60: 3.0, 109: 4.96, 110: 5.0, 10**6: 5.0}),
+    "linear": (
+        schedules.Linear(1.0, 5.0, end_step=110, start_step=10),
+        {0: 1.0, 10: 1.0, 35: 2.0, 60: 3.0, 109: 4.96, 110: 5.0, 10**6: 5.0},
+    ),
     "linear, falling": (schedules.Linear(4.0, 0.0, end_step=8), {0: 4.0, 2: 3.0, 4: 2.0, 8: 0.0, 9: 0.0}),
-    "cyclic": (schedules.Cyclic(0.0, 2.0, period=100, cycles=2),
-               {0: 0.0, 25: 1.0, 50: 2.0, 99: 2.0, 100: 0.0, 110: 0.4, 199: 2.0, 200: 2.0, 10**6: 2.0}),
-    "cyclic sawtooth": (schedules.Cyclic(1.0, 3.0, period=10, ramp=1.0),
-                        {0: 1.0, 5: 2.0, 9: 2.8, 10: 1.0, 1005: 2.0}),
-    "cyclic cosine": (schedules.Cyclic(0.0, 2.0, period=100, ramp=1.0, shape="cosine", start_step=50),
-                      {0: 0.0, 50: 0.0, 75: 1 - R, 100: 1.0, 125: 1 + R, 150: 0.0}),
-    "cosine": (schedules.Cosine(1.0, 3.0, period=8),
-               {0: 1.0, 1: 2 - R, 2: 2.0, 4: 3.0, 6: 2.0, 8: 1.0, 12: 3.0}),
-    "cosine, delayed": (schedules.Cosine(0.0, 1.0, period=4, start_step=10),
-                        {0: 0.0, 10: 0.0, 11: 0.5, 12: 1.0, 13: 0.5, 14: 0.0}),
+    "cyclic": (
+        schedules.Cyclic(0.0, 2.0, period=100, cycles=2),
+        {0: 0.0, 25: 1.0, 50: 2.0, 99: 2.0, 100: 0.0, 110: 0.4, 199: 2.0, 200: 2.0, 10**6: 2.0},
+    ),
+    "cyclic sawtooth": (
+        schedules.Cyclic(1.0, 3.0, period=10, ramp=1.0),
+        {0: 1.0, 5: 2.0, 9: 2.8, 10: 1.0, 1005: 2.0},
+    ),
+    "cyclic cosine": (
+        schedules.Cyclic(0.0, 2.0, period=100, ramp=1.0, shape="cosine", start_step=50),
+        {0: 0.0, 50: 0.0, 75: 1 - R, 100: 1.0, 125: 1 + R, 150: 0.0},
+    ),
+    "cosine": (
+        schedules.Cosine(1.0, 3.0, period=8),
+        {0: 1.0, 1: 2 - R, 2: 2.0, 4: 3.0, 6: 2.0, 8: 1.0, 12: 3.0},
+    ),
+    "cosine, delayed": (
+        schedules.Cosine(0.0, 1.0, period=4, start_step=10),
+        {0: 0.0, 10: 0.0, 11: 0.5, 12: 1.0, 13: 0.5, 14: 0.0},
+    ),
 }
 
 
@@ -67,32 +80,51 @@ def test_registry_gin_names_and_keras_serialisation():
     assert schedules.SCHEDULES.names() == ["constant", "cosine", "cyclic", "linear"]
     gin.clear_config()
     try:
-        gin.parse_config("BetaVAE.beta = @beta/cyclic_schedule()\nbeta/cyclic_schedule.start = 1.0\n"
-                         "beta/cyclic_schedule.end = 5.0\nbeta/cyclic_schedule.period = 8")
+        gin.parse_config(
+            "BetaVAE.beta = @beta/cyclic_schedule()\nbeta/cyclic_schedule.start = 1.0\n"
+            "beta/cyclic_schedule.end = 5.0\nbeta/cyclic_schedule.period = 8"
+        )
         model = gin.get_configurable("BetaVAE")(*conv_nets())
     finally:
         gin.clear_config()
     assert type(model.beta) is schedules.Cyclic and model.beta.get_config() == {
-        "start": 1.0, "end": 5.0, "period": 8, "ramp": 0.5, "shape": "linear", "cycles": None,
-        "start_step": 0}
+        "start": 1.0,
+        "end": 5.0,
+        "period": 8,
+        "ramp": 0.5,
+        "shape": "linear",
+        "cycles": None,
+        "start_step": 0,
+    }
     serialized = schedules.serialize(model.beta)
     assert serialized["registered_name"] == "kvae>Cyclic" and schedules.serialize(4.0) == 4.0
     assert repr(schedules.deserialize(serialized)) == repr(model.beta)
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: schedules.Linear(0.0, 1.0, end_step=5, start_step=5),
-     "Linear: end_step must be an integer >= 6, got 5"),
-    (lambda: schedules.Linear("0", 1.0, end_step=5), "Linear: start must be a number, got '0' (str)"),
-    (lambda: schedules.Cyclic(0.0, 1.0, period=10, ramp=0),
-     "Cyclic: ramp must be a finite number in (0, 1], got 0"),
-    (lambda: schedules.Cyclic(0.0, 1.0, period=10, shape="square"),
-     "Cyclic: shape must be one of 'linear', 'cosine', got 'square' (str)"),
-    (lambda: schedules.Cyclic(0.0, 1.0, period=10, cycles=0),
-     "Cyclic: cycles (None: for ever) must be an integer >= 1, got 0"),
-    (lambda: schedules.Cosine(0.0, 1.0, period=0), "Cosine: period must be an integer >= 1, got 0"),
-    (lambda: schedules.Constant(float("inf")), "Constant: value must be a finite number, got inf"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            lambda: schedules.Linear(0.0, 1.0, end_step=5, start_step=5),
+            "Linear: end_step must be an integer >= 6, got 5",
+        ),
+        (lambda: schedules.Linear("0", 1.0, end_step=5), "Linear: start must be a number, got '0' (str)"),
+        (
+            lambda: schedules.Cyclic(0.0, 1.0, period=10, ramp=0),
+            "Cyclic: ramp must be a finite number in (0, 1], got 0",
+        ),
+        (
+            lambda: schedules.Cyclic(0.0, 1.0, period=10, shape="square"),
+            "Cyclic: shape must be one of 'linear', 'cosine', got 'square' (str)",
+        ),
+        (
+            lambda: schedules.Cyclic(0.0, 1.0, period=10, cycles=0),
+            "Cyclic: cycles (None: for ever) must be an integer >= 1, got 0",
+        ),
+        (lambda: schedules.Cosine(0.0, 1.0, period=0), "Cosine: period must be an integer >= 1, got 0"),
+        (lambda: schedules.Constant(float("inf")), "Constant: value must be a finite number, got inf"),
+    ],
+)
 def test_bad_arguments_are_one_line_errors(make, message):
     with pytest.raises(KvaeError) as raised:
         make()
@@ -114,8 +146,9 @@ HYPERPARAMETERS = [
 ]
 
 
-@pytest.mark.parametrize("cls, name, value, kwargs", HYPERPARAMETERS,
-                         ids=lambda p: getattr(p, "__name__", None))
+@pytest.mark.parametrize(
+    "cls, name, value, kwargs", HYPERPARAMETERS, ids=lambda p: getattr(p, "__name__", None)
+)
 def test_a_constant_schedule_gives_the_terms_of_its_number_and_is_logged(cls, name, value, kwargs):
     x = xysquares_images(4)
     plain = small_frame(cls, **{name: value}, **kwargs)
@@ -194,9 +227,16 @@ def test_bad_hyperparameters_name_the_frame_and_the_argument():
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = [  # the bindings of the `train_here` fixture
-    "train.batch_size = 8", "train.latent_dim = 4", "train.log_every = 2", "train.image_every = 1000",
-    "train.checkpoint_every = 2", "train.eval_metrics = []", "train.verbose = 0",
-    "BetaVAE.beta = @linear_schedule()", "linear_schedule.start = 0.0", "linear_schedule.end = 4.0",
+    "train.batch_size = 8",
+    "train.latent_dim = 4",
+    "train.log_every = 2",
+    "train.image_every = 1000",
+    "train.checkpoint_every = 2",
+    "train.eval_metrics = []",
+    "train.verbose = 0",
+    "BetaVAE.beta = @linear_schedule()",
+    "linear_schedule.start = 0.0",
+    "linear_schedule.end = 4.0",
     "linear_schedule.end_step = 4",
 ]
 
@@ -226,16 +266,33 @@ def test_a_gin_schedule_trains_logs_to_tensorboard_resumes_and_is_fixed_at_creat
         np.testing.assert_array_equal(x, y)
 
 
-@pytest.mark.parametrize("name, frame, attribute, expected", [
-    ("beta_vae_warmup", "BetaVAE", "beta", {0: 0.0, 5000: 2.0, 10000: 4.0, 300000: 4.0}),
-    ("beta_vae_cyclical", "BetaVAE", "beta",
-     {0: 0.0, 18750: 2.0, 37500: 4.0, 75000: 0.0, 80000: 4 * 5000 / 37500, 300000: 4.0}),
-    ("factor_vae_warmup", "FactorVAE", "gamma", {0: 0.0, 5000: 0.0, 15000: 15.0, 25000: 30.0, 300000: 30.0}),
-])
+@pytest.mark.parametrize(
+    "name, frame, attribute, expected",
+    [
+        ("beta_vae_warmup", "BetaVAE", "beta", {0: 0.0, 5000: 2.0, 10000: 4.0, 300000: 4.0}),
+        (
+            "beta_vae_cyclical",
+            "BetaVAE",
+            "beta",
+            {0: 0.0, 18750: 2.0, 37500: 4.0, 75000: 0.0, 80000: 4 * 5000 / 37500, 300000: 4.0},
+        ),
+        (
+            "factor_vae_warmup",
+            "FactorVAE",
+            "gamma",
+            {0: 0.0, 5000: 0.0, 15000: 15.0, 25000: 30.0, 300000: 30.0},
+        ),
+    ],
+)
 def test_the_shipped_schedule_configs(name, frame, attribute, expected):
     model_config = {"BetaVAE": "beta_vae", "FactorVAE": "factor_vae"}[frame]
-    common.parse_gin([os.path.join(REPO, "gin_configs", path)
-                      for path in (f"models/{model_config}.gin", f"schedules/{name}.gin")], [])
+    common.parse_gin(
+        [
+            os.path.join(REPO, "gin_configs", path)
+            for path in (f"models/{model_config}.gin", f"schedules/{name}.gin")
+        ],
+        [],
+    )
     schedule = getattr(gin.get_configurable(frame)(*conv_nets()), attribute)
     values = [float(schedule(step)) for step in expected]
     np.testing.assert_allclose(values, list(expected.values()), rtol=1e-6)

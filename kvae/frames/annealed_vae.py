@@ -27,8 +27,9 @@ class AnnealedVAE(VAE):
 
     tracked_terms = ("capacity",)
 
-    def __init__(self, encoder, decoder, gamma=1000.0, c_max=25.0, iteration_threshold=100000, capacity=None,
-                 **kwargs):
+    def __init__(
+        self, encoder, decoder, gamma=1000.0, c_max=25.0, iteration_threshold=100000, capacity=None, **kwargs
+    ):
         super().__init__(encoder, decoder, **kwargs)
         owner = type(self).__name__
         self.gamma = self.hyperparameter("gamma", gamma, low=0)

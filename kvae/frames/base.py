@@ -89,7 +89,9 @@ class VAE(keras.Model):
         super().__init__(**kwargs)
         owner = type(self).__name__
         if not isinstance(encoder, keras.layers.Layer) or not hasattr(encoder, "latent_dim"):
-            raise fail(owner, "encoder", "a Keras layer with a latent_dim (e.g. kvae.nets.ConvEncoder)", encoder)
+            raise fail(
+                owner, "encoder", "a Keras layer with a latent_dim (e.g. kvae.nets.ConvEncoder)", encoder
+            )
         if not isinstance(decoder, keras.layers.Layer):
             raise fail(owner, "decoder", "a Keras layer (e.g. kvae.nets.ConvDecoder)", decoder)
         self.encoder = encoder
@@ -98,7 +100,9 @@ class VAE(keras.Model):
         self.reconstruction_loss = losses.get(reconstruction_loss)
         self.seed = None if seed is None else check_int(owner, "seed", seed, low=0)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
-        self._track_variable(self.seed_generator.state)  # saved with the weights, so a resume continues the draws
+        self._track_variable(
+            self.seed_generator.state
+        )  # saved with the weights, so a resume continues the draws
         names = ("loss", "reconstruction", "kl", "regularizer", "elbo") + tuple(self.tracked_terms)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.scheduled = {}  # hyperparameter name -> its schedule (`hyperparameter`), logged as a term
@@ -123,7 +127,7 @@ class VAE(keras.Model):
         return ops.cast(self.decoder(z, training=training), "float32")
 
     def reparameterize(self, z_mean, z_logvar):
-        """Draws z ~ N(mean, exp(logvar)) with the model's seed generator (the same on any number of replicas)."""
+        """Draws z ~ N(mean, exp(logvar)) from the model's seed generator (alike on any replica count)."""
         eps = distribute.replica_normal(ops.shape(z_mean), self.seed_generator, self.batch_blocks)
         return z_mean + ops.exp(0.5 * z_logvar) * eps
 

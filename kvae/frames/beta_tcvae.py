@@ -112,7 +112,9 @@ class BetaTCVAE(VAE):
                 f"{owner} needs dataset_size, the number of training examples (kvae.training.train "
                 f"fills it from len(data)); got None"
             )
-        self.dataset_size = check_int(owner, "dataset_size (the number of training examples)", dataset_size, low=1)
+        self.dataset_size = check_int(
+            owner, "dataset_size (the number of training examples)", dataset_size, low=1
+        )
         self.sampling = check_choice(owner, "sampling", sampling, SAMPLINGS)
         self.beta = self.hyperparameter("beta", beta, low=0)
         self.decomposed = check_bool(owner, "decomposed", decomposed)

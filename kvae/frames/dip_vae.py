@@ -60,7 +60,9 @@ class DIPVAE(VAE):
         self.dip_type = check_choice(owner, "dip_type", dip_type, DIP_TYPES)
 
     def regularizer(self, kl, z_mean, z_logvar, z_sampled):
-        covariance = dip_covariance(distribute.all_gather(z_mean), distribute.all_gather(z_logvar), self.dip_type)
+        covariance = dip_covariance(
+            distribute.all_gather(z_mean), distribute.all_gather(z_logvar), self.dip_type
+        )
         lambda_od = self.current(self.lambda_od)
         dip = dip_penalty(covariance, lambda_od, self.current(self.lambda_d_factor) * lambda_od)
         return {"regularizer": kl + dip, "dip": dip}

@@ -39,7 +39,9 @@ class FactorVAE(VAE):
 
     tracked_terms = ("tc", "discriminator_loss", "discriminator_accuracy")
 
-    def __init__(self, encoder, decoder, gamma=10.0, discriminator=None, discriminator_optimizer=None, **kwargs):
+    def __init__(
+        self, encoder, decoder, gamma=10.0, discriminator=None, discriminator_optimizer=None, **kwargs
+    ):
         super().__init__(encoder, decoder, **kwargs)
         owner = type(self).__name__
         self.gamma = self.hyperparameter("gamma", gamma, low=0)
@@ -51,7 +53,9 @@ class FactorVAE(VAE):
         try:
             discriminator_optimizer = keras.optimizers.get(discriminator_optimizer)
         except (ValueError, TypeError):
-            raise fail(owner, "discriminator_optimizer", "a Keras optimizer or its config", discriminator_optimizer) from None
+            raise fail(
+                owner, "discriminator_optimizer", "a Keras optimizer or its config", discriminator_optimizer
+            ) from None
         if self.dtype_policy.name == "mixed_float16" and not isinstance(
             discriminator_optimizer, keras.optimizers.LossScaleOptimizer
         ):
@@ -78,7 +82,9 @@ class FactorVAE(VAE):
 
     def regularizer(self, kl, z_mean, z_logvar, z_sampled):
         n = ops.shape(z_sampled)[0]
-        permuted = distribute.local_rows(self.permute_dims(distribute.all_gather(ops.stop_gradient(z_sampled))))
+        permuted = distribute.local_rows(
+            self.permute_dims(distribute.all_gather(ops.stop_gradient(z_sampled)))
+        )
         logits = ops.cast(self.discriminator(ops.concatenate([z_sampled, permuted], axis=0)), "float32")
         joint, product = logits[:n], logits[n:]
         tc = ops.mean(joint[:, 0] - joint[:, 1])
@@ -103,7 +109,10 @@ class FactorVAE(VAE):
         # Variables are collected after the forward pass, which builds whatever was not built.
         self.apply_gradients(tape, terms["loss"], self.trainable_variables)
         self.apply_gradients(
-            tape, terms["discriminator_loss"], self.discriminator.trainable_variables, self.discriminator_optimizer
+            tape,
+            terms["discriminator_loss"],
+            self.discriminator.trainable_variables,
+            self.discriminator_optimizer,
         )
         del tape
         return self.update_trackers(terms)

@@ -42,8 +42,11 @@ def restore(vae, optimizer, run, settings, data, replicas):
         resumed = run.load_latest_checkpoint(keras.saving.load_model)
         if resumed is not None:
             vae, optimizer = resumed, resumed.optimizer
-        vae.compile(optimizer=optimizer, jit_compile=settings.jit_compile,
-                    steps_per_execution=settings.steps_per_execution)
+        vae.compile(
+            optimizer=optimizer,
+            jit_compile=settings.jit_compile,
+            steps_per_execution=settings.steps_per_execution,
+        )
     if settings.render_on_device:
         vae.render_inputs = distribute.render_inputs(data)
     return vae

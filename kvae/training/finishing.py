@@ -28,9 +28,13 @@ def finish(vae, data, run, results, settings, **extra):
     write_model_images(vae, data, run.images, seed, title=title)
 
     scores = evaluation.evaluate_model(vae, data, settings.eval_metrics, seed, run)
-    hparams.write(run.tensorboard, os.path.basename(os.path.normpath(run.root)),
-                  results.fields["hyperparameters"],
-                  {"mean": {name: result["values"] for name, result in scores.items()}}, step)
+    hparams.write(
+        run.tensorboard,
+        os.path.basename(os.path.normpath(run.root)),
+        results.fields["hyperparameters"],
+        {"mean": {name: result["values"] for name, result in scores.items()}},
+        step,
+    )
 
     heldout = make_dataset(data, settings.batch_size, seed=seed + 1, **dataset_arguments(vae, settings))
     final = vae.evaluate(heldout, steps=10, verbose=0, return_dict=True)

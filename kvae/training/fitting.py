@@ -39,6 +39,7 @@ def fit(vae, data, run, results, signals, settings, replicas):
 
     def shard(size, worker, start):  # the pipeline of one worker's replicas (`distribute.distribute_dataset`)
         return make_dataset(data, size, seed=distribute.worker_seed(seed, worker), start=start, **inputs)
+
     chunk = max(1, min(settings.checkpoint_every, steps))
     preview = data.observations(data.sample_factors(8, np.random.default_rng(seed)))
     heldout = data.observations(data.sample_factors(batch_size, np.random.default_rng(seed + 1)))
@@ -47,11 +48,20 @@ def fit(vae, data, run, results, signals, settings, replicas):
     verbose = settings.verbose
     bar = verbose == 1 or (verbose == "auto" and sys.stdout.isatty())
     show = callbacks.Progress(steps, batch_size, settings.log_every, bar=bar)
-    during = (callbacks.MetricsDuringTraining(data, settings.eval_metrics_during, seed, report=show.message)
-              if settings.eval_metrics_during else None)
-    logger = callbacks.TensorBoardLogger(run.tensorboard, preview, scalar_every=settings.log_every,
-                                         image_every=settings.image_every, heldout=heldout, metrics=during,
-                                         metrics_every=settings.eval_every)
+    during = (
+        callbacks.MetricsDuringTraining(data, settings.eval_metrics_during, seed, report=show.message)
+        if settings.eval_metrics_during
+        else None
+    )
+    logger = callbacks.TensorBoardLogger(
+        run.tensorboard,
+        preview,
+        scalar_every=settings.log_every,
+        image_every=settings.image_every,
+        heldout=heldout,
+        metrics=during,
+        metrics_every=settings.eval_every,
+    )
     if done < steps:
         try:
             with signals.stopping_after_the_step() as stopper:
@@ -69,7 +79,9 @@ def fit(vae, data, run, results, signals, settings, replicas):
                         stopper,
                         logger,  # before the checkpoints: a checkpoint's steps are in TensorBoard
                         callbacks.Checkpointer(
-                            run.checkpoints, every=settings.checkpoint_every, keep=settings.keep_checkpoints,
+                            run.checkpoints,
+                            every=settings.checkpoint_every,
+                            keep=settings.keep_checkpoints,
                             on_save=lambda step: results.write("running", step),
                         ),
                         *([show] if verbose != 0 else []),
@@ -90,8 +102,11 @@ def fit(vae, data, run, results, signals, settings, replicas):
 def _diverged(error, run, results, on_nan):
     """Writes status "diverged" with the last finite checkpoint; returns the one-line error to raise."""
     kept = run.latest_checkpoint()
-    results.write("diverged", results.session["end_step"],
-                  diverged={"step": error.step, "term": error.term, "checkpoint": kept})
+    results.write(
+        "diverged",
+        results.session["end_step"],
+        diverged={"step": error.step, "term": error.term, "checkpoint": kept},
+    )
     kept = os.path.relpath(kept, run.root) if kept else "none yet"
     skip = ", or set train.on_nan = 'skip_step'" if on_nan == "stop" else ""
     return KvaeError(

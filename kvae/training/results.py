@@ -79,8 +79,19 @@ def hyperparameters(vae, data, settings, learning_rate):
             bound = gin.get_bindings(name)
         except (ValueError, KeyError):  # not a configurable
             bound = {}
-        found.update({f"{name}.{key}": value for key, value in bound.items()
-                      if isinstance(value, (bool, int, float, str))})
-    found.update({"train.latent_dim": settings.latent_dim, "optimizer.learning_rate": learning_rate,
-                  "train.batch_size": settings.batch_size, "train.seed": settings.seed})
+        found.update(
+            {
+                f"{name}.{key}": value
+                for key, value in bound.items()
+                if isinstance(value, (bool, int, float, str))
+            }
+        )
+    found.update(
+        {
+            "train.latent_dim": settings.latent_dim,
+            "optimizer.learning_rate": learning_rate,
+            "train.batch_size": settings.batch_size,
+            "train.seed": settings.seed,
+        }
+    )
     return found

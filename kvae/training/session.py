@@ -92,8 +92,13 @@ def train(
         KvaeError: a bad argument, an unusable run directory, a divergence (`callbacks.Diverged`),
             or SIGINT/SIGTERM (`Interrupted`).
     """
-    settings = Settings(**{name: value for name, value in locals().items()  # every argument but these two
-                           if name not in ("model_dir", "overwrite")})
+    settings = Settings(
+        **{
+            name: value
+            for name, value in locals().items()  # every argument but these two
+            if name not in ("model_dir", "overwrite")
+        }
+    )
     replicas = distribute.get_strategy(settings.strategy, settings.devices)
     run = RunDirectory(model_dir)
     run.prepare(overwrite, steps)

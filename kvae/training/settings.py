@@ -50,9 +50,18 @@ class Settings:
         for name in ("encoder", "decoder"):
             if not callable(getattr(self, name)):
                 _refuse(name, "a net class such as @ConvEncoder", getattr(self, name))
-        for name, minimum in (("latent_dim", 1), ("steps", 1), ("batch_size", 1), ("seed", 0),
-                              ("log_every", 1), ("image_every", 1), ("checkpoint_every", 1),
-                              ("keep_checkpoints", 1), ("steps_per_execution", 1), ("eval_every", 1)):
+        for name, minimum in (
+            ("latent_dim", 1),
+            ("steps", 1),
+            ("batch_size", 1),
+            ("seed", 0),
+            ("log_every", 1),
+            ("image_every", 1),
+            ("checkpoint_every", 1),
+            ("keep_checkpoints", 1),
+            ("steps_per_execution", 1),
+            ("eval_every", 1),
+        ):
             if not _is_int(getattr(self, name)) or getattr(self, name) < minimum:
                 _refuse(name, f"an integer >= {minimum}", getattr(self, name))
         for name in ("eval_metrics", "eval_metrics_during"):
@@ -66,8 +75,11 @@ class Settings:
             _refuse("verbose", "'auto', 0, 1 or 2", self.verbose)
         if not _is_int(self.pair_k) or not (self.pair_k >= 1 or self.pair_k == -1):
             _refuse("pair_k", "an integer >= 1, or -1 (a random number per pair)", self.pair_k)
-        for name, choices in (("on_nan", ON_NAN), ("strategy", distribute.STRATEGIES),
-                              ("precision", distribute.PRECISIONS)):
+        for name, choices in (
+            ("on_nan", ON_NAN),
+            ("strategy", distribute.STRATEGIES),
+            ("precision", distribute.PRECISIONS),
+        ):
             if getattr(self, name) not in choices:
                 _refuse(name, " or ".join(map(repr, choices)), getattr(self, name))
         for name in ("steps", "checkpoint_every", "log_every", "image_every"):
