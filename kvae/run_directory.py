@@ -278,8 +278,8 @@ class RunDirectory:
                 if i + 1 == len(found):
                     raise RunDirectoryError(
                         f"no readable checkpoint in {self.checkpoints}: all {len(found)} are unreadable "
-                        f"({found[-1]}, the newest, too); expected at least one intact checkpoint to resume from "
-                        "(or pass --overwrite)"
+                        f"({found[-1]}, the newest, too); "
+                        "expected at least one intact checkpoint to resume from (or pass --overwrite)"
                     ) from None
                 print(
                     f"kvae: checkpoint {name} is unreadable ({reason}); resuming from {found[-i - 2]}",
