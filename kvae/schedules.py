@@ -85,7 +85,7 @@ class Linear(Schedule):
         self.end_step = check_int(owner, "end_step", end_step, low=self.start_step + 1)
 
     def __call__(self, step):
-        elapsed = ops.cast(ops.convert_to_tensor(step) - self.start_step, "float32")
+        elapsed = ops.cast(_elapsed(step, self.start_step), "float32")
         progress = elapsed / float(self.end_step - self.start_step)
         return self.start + (self.end - self.start) * ops.clip(progress, 0.0, 1.0)
 
